@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pythonJson, pythonJsonWithHole } from './python-json.js';
+
+test('matches Python json.dumps byte for byte', () => {
+  // expected text produced by CPython 3.11: json.dumps(<same value>)
+  const v = { a: 'é\u2028x"\\\n\t\u0001\u007f/😀', b: [1, 2.5, 1e-7, true, null, {}], c: {}, d: [] };
+  assert.equal(pythonJson(v), '{"a": "\\u00e9\\u2028x\\"\\\\\\n\\t\\u0001\\u007f/\\ud83d\\ude00", "b": [1, 2.5, 1e-07, true, null, {}], "c": {}, "d": []}');
+});
+
+test('a hole splices a value without re-serialising', () => {
+  const [before, after] = pythonJsonWithHole({ x: 1, seed: '', meta: { seed: 'no' }, z: 'é' }, 'seed');
+  assert.equal(`${before}QUJD${after}`, pythonJson({ x: 1, seed: 'QUJD', meta: { seed: 'no' }, z: 'é' }));
+  const [b2, a2] = pythonJsonWithHole({ seed: '' }, 'seed');
+  assert.equal(`${b2}S${a2}`, '{"seed": "S"}');
+});
+
+test('non-finite numbers are refused', () => {
+  assert.throws(() => pythonJson({ n: NaN }));
+});
