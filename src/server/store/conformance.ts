@@ -1,0 +1,196 @@
+// The one behaviour suite every store adapter must pass. An adapter's test file calls
+// storeConformance() with a factory that opens a fresh, empty store (and can reopen it).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { seedInstance } from '../../wire/instance.fixture.js';
+import { KindlingError } from '../errors.js';
+import type { InstanceData, Store } from './store.js';
+
+export interface StoreHarness {
+  /** A fresh, migrated, empty store. */
+  store: Store;
+  /** Closes `store` and opens the same data again (persistence). */
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+export function instanceData(over: Partial<InstanceData> = {}): InstanceData {
+  const { created_at: _c, updated_at: _u, revision: _r, ...data } = seedInstance();
+  return { ...data, uuid: randomUUID(), addresses: [], ...over };
+}
+
+async function rejects(p: Promise<unknown>, status: number) {
+  await assert.rejects(p, (e: unknown) => e instanceof KindlingError && e.status === status);
+}
+
+export function storeConformance(adapter: string, open: () => Promise<StoreHarness>): void {
+  describe(`store conformance: ${adapter}`, () => {
+    const withStore = (name: string, fn: (h: StoreHarness) => Promise<void>) =>
+      test(name, async () => {
+        const h = await open();
+        try {
+          await fn(h);
+        } finally {
+          await h.cleanup();
+        }
+      });
+
+    withStore('create and get round-trip every field', async ({ store }) => {
+      const data = instanceData({
+        addresses: [{ ip: '10.0.0.5', mac: 'fa:16:3e:00:00:05' }, { ip: '2001:db8::5' }],
+        user_data: new Uint8Array([0x1f, 0x8b, 0, 255, 10]),
+        files: [{ path: '/etc/motd', content: new Uint8Array([104, 105]) }],
+        meta: { dsmode: 'net', 'ünï': 'cödé' },
+        vendor_data: { 'cloud-init': '#cloud-config\n{}', n: [1, true, null] },
+        devices: [{ type: 'disk', bus: 'scsi', address: '0:0:0:1', serial: 'x' }],
+        dedicated_cpus: [3, 1],
+        admin_pass: 'pw',
+        kernel_id: 'aki-00000001',
+        block_device_mapping: { ami: 'vda', root: '/dev/vda' },
+      });
+      const created = await store.create(data);
+      assert.ok(created.revision > 0);
+      assert.ok(!Number.isNaN(Date.parse(created.created_at)));
+      const got = await store.get(data.uuid);
+      assert.ok(got);
+      const { created_at: _c, updated_at: _u, revision: _r, ...rest } = got;
+      assert.deepEqual(rest, data);
+      assert.ok(got.user_data instanceof Uint8Array);
+      assert.equal(await store.get(randomUUID()), undefined);
+    });
+
+    withStore('null user_data and network stay null', async ({ store }) => {
+      const data = instanceData({ user_data: null, network: null, vendor_data: null });
+      await store.create(data);
+      const got = await store.get(data.uuid);
+      assert.equal(got?.user_data, null);
+      assert.equal(got?.network, null);
+      assert.equal(got?.vendor_data, null);
+    });
+
+    withStore('a duplicate uuid is a conflict', async ({ store }) => {
+      const data = instanceData();
+      await store.create(data);
+      await rejects(store.create({ ...data, name: 'other' }), 409);
+      assert.equal((await store.get(data.uuid))?.name, data.name);
+    });
+
+    withStore('an address owned by another instance is a conflict, and nothing is written', async ({ store }) => {
+      const a = instanceData({ addresses: [{ ip: '10.0.0.1', mac: 'fa:16:3e:00:00:01' }] });
+      await store.create(a);
+      const before = await store.revision();
+      const b = instanceData({ addresses: [{ ip: '10.0.0.2' }, { mac: 'fa:16:3e:00:00:01' }] });
+      await assert.rejects(store.create(b), (e: unknown) => e instanceof KindlingError && e.status === 409 && /fa:16:3e:00:00:01/.test(e.message) && e.message.includes(a.uuid));
+      assert.equal(await store.get(b.uuid), undefined);
+      assert.deepEqual((await store.list({ address: '10.0.0.2', limit: 10 })).length, 0);
+      assert.equal(await store.revision(), before);
+    });
+
+    withStore('update replaces content and addresses; freed addresses can be reused', async ({ store }) => {
+      const a = instanceData({ addresses: [{ ip: '10.0.0.1' }] });
+      const created = await store.create(a);
+      const updated = await store.update(a.uuid, { ...a, name: 'renamed', addresses: [{ ip: '10.0.0.9' }], user_data: null });
+      assert.equal(updated.name, 'renamed');
+      assert.ok(updated.revision > created.revision);
+      assert.equal(updated.created_at, created.created_at);
+      assert.equal((await store.get(a.uuid))?.user_data, null);
+      const b = instanceData({ addresses: [{ ip: '10.0.0.1' }] });
+      await store.create(b);
+      await rejects(store.update(a.uuid, { ...a, addresses: [{ ip: '10.0.0.1' }] }), 409);
+      // the failed update left a as it was
+      assert.deepEqual((await store.get(a.uuid))?.addresses, [{ ip: '10.0.0.9' }]);
+      assert.equal((await store.list({ address: '10.0.0.9', limit: 5 }))[0]?.uuid, a.uuid);
+    });
+
+    withStore('update: unknown is 404, stale revision is 409, the password is kept', async ({ store }) => {
+      await rejects(store.update('00000000-0000-4000-8000-000000000000', instanceData({ uuid: '00000000-0000-4000-8000-000000000000' })), 404);
+      const a = instanceData();
+      const created = await store.create(a);
+      await store.setPassword(a.uuid, 'guest-secret', { onlyIfUnset: true });
+      await rejects(store.update(a.uuid, a, { ifRevision: created.revision }), 409);
+      const cur = (await store.get(a.uuid))!;
+      const next = await store.update(a.uuid, { ...a, password: null, name: 'x' }, { ifRevision: cur.revision });
+      assert.equal(next.password, 'guest-secret');
+    });
+
+    withStore('delete frees addresses and is reported once', async ({ store }) => {
+      const a = instanceData({ addresses: [{ ip: '10.0.0.1' }] });
+      await store.create(a);
+      assert.equal(await store.delete(a.uuid), true);
+      assert.equal(await store.delete(a.uuid), false);
+      assert.equal(await store.get(a.uuid), undefined);
+      await store.create(instanceData({ addresses: [{ ip: '10.0.0.1' }] }));
+    });
+
+    withStore('list: filters and uuid-ordered pagination', async ({ store }) => {
+      const made: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const d = instanceData({ project_id: i % 2 ? 'odd' : 'even', addresses: [{ ip: `10.1.0.${i + 1}` }] });
+        await store.create(d);
+        made.push(d.uuid);
+      }
+      made.sort();
+      const page1 = await store.list({ limit: 3 });
+      assert.deepEqual(page1.map((i) => i.uuid), made.slice(0, 3));
+      const page2 = await store.list({ limit: 3, marker: page1[2]!.uuid });
+      assert.deepEqual(page2.map((i) => i.uuid), made.slice(3, 6));
+      const odd = await store.list({ limit: 100, project_id: 'odd' });
+      assert.equal(odd.length, 3);
+      assert.ok(odd.every((i) => i.project_id === 'odd'));
+      const byAddr = await store.list({ limit: 10, address: '10.1.0.4' });
+      assert.equal(byAddr.length, 1);
+      assert.equal(byAddr[0]!.project_id, 'odd');
+      assert.equal((await store.list({ limit: 10, address: '10.1.0.4', project_id: 'even' })).length, 0);
+      const all: string[] = [];
+      for await (const i of store.all()) all.push(i.uuid);
+      assert.deepEqual(all, made);
+    });
+
+    withStore('guest password: set once, 409 after, cleared by the operator', async ({ store }) => {
+      const a = instanceData();
+      await store.create(a);
+      const first = await store.setPassword(a.uuid, 'one', { onlyIfUnset: true });
+      assert.ok(first.ok && first.instance.password === 'one');
+      assert.deepEqual(await store.setPassword(a.uuid, 'two', { onlyIfUnset: true }), { ok: false, reason: 'conflict' });
+      assert.equal((await store.get(a.uuid))?.password, 'one');
+      const cleared = await store.setPassword(a.uuid, null, { onlyIfUnset: false });
+      assert.ok(cleared.ok && cleared.instance.password === null);
+      assert.ok((await store.setPassword(a.uuid, 'three', { onlyIfUnset: true })).ok);
+      assert.deepEqual(await store.setPassword(randomUUID(), 'x', { onlyIfUnset: true }), { ok: false, reason: 'not_found' });
+    });
+
+    withStore('changesSince reports upserts and deletions after a revision', async ({ store }) => {
+      const a = instanceData();
+      const b = instanceData();
+      await store.create(a);
+      const mark = await store.revision();
+      await store.create(b);
+      await store.update(a.uuid, { ...a, name: 'changed' });
+      await store.delete(b.uuid);
+      const cs = await store.changesSince(mark);
+      assert.equal(cs.revision, await store.revision());
+      assert.deepEqual(cs.upserts.map((i) => i.uuid), [a.uuid]);
+      assert.deepEqual(cs.deleted, [b.uuid]);
+      const none = await store.changesSince(cs.revision);
+      assert.deepEqual([none.upserts.length, none.deleted.length], [0, 0]);
+    });
+
+    withStore('concurrent creates claiming one address: exactly one wins', async ({ store }) => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => store.create(instanceData({ addresses: [{ ip: '10.9.9.9' }] }))),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      assert.ok(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof KindlingError));
+    });
+
+    withStore('data survives reopening; migrate is idempotent', async (h) => {
+      const a = instanceData({ addresses: [{ ip: '10.0.0.1' }] });
+      await h.store.create(a);
+      const again = await h.reopen();
+      await again.migrate();
+      assert.equal((await again.get(a.uuid))?.name, a.name);
+      await rejects(again.create(instanceData({ addresses: [{ ip: '10.0.0.1' }] })), 409);
+    });
+  });
+}

@@ -1,0 +1,57 @@
+// The registry's persistence, as an interface. Adapters (sqlite/, later postgres/) implement it and
+// pass the one conformance suite (conformance.ts). Nothing outside the composition root names an
+// adapter. Guests never wait on a store: the service serves from an in-memory index kept fresh
+// from these calls.
+import type { Instance } from '../../wire/instance.js';
+
+/** What a caller supplies; the store owns the bookkeeping fields. */
+export type InstanceData = Omit<Instance, 'created_at' | 'updated_at' | 'revision'>;
+
+export interface InstanceQuery {
+  project_id?: string;
+  /** An IP or MAC in canonical form: the instance that owns it. */
+  address?: string;
+  /** Instances whose uuid sorts after this one (pagination by uuid). */
+  marker?: string;
+  limit: number;
+}
+
+export interface ChangeSet {
+  /** The store's revision when the change set was read; pass it back for the next one. */
+  revision: number;
+  upserts: Instance[];
+  deleted: string[];
+}
+
+export type PasswordResult = { ok: true; instance: Instance } | { ok: false; reason: 'conflict' | 'not_found' };
+
+export interface Store {
+  /** Human-readable, for logs and /healthz ("sqlite:/var/lib/kindling/kindling.db"). */
+  readonly description: string;
+  /** Applies pending migrations. Idempotent. */
+  migrate(): Promise<void>;
+  /**
+   * Throws KindlingError 409 when the uuid exists or an address belongs to another instance;
+   * nothing is written then.
+   */
+  create(data: InstanceData): Promise<Instance>;
+  get(uuid: string): Promise<Instance | undefined>;
+  list(query: InstanceQuery): Promise<Instance[]>;
+  /**
+   * Replaces everything but the bookkeeping (and the guest's password, which has its own call).
+   * 404 when unknown; 409 on an address clash or when `ifRevision` is given and stale.
+   */
+  update(uuid: string, data: InstanceData, opts?: { ifRevision?: number }): Promise<Instance>;
+  delete(uuid: string): Promise<boolean>;
+  /**
+   * The guest's password. `onlyIfUnset` is the metadata API's POST (409 when already set); the
+   * operator clears with `null`.
+   */
+  setPassword(uuid: string, password: string | null, opts: { onlyIfUnset: boolean }): Promise<PasswordResult>;
+  /** Every instance, for warming the index; streamed so that 100,000 rows are not one array twice. */
+  all(): AsyncIterable<Instance>;
+  /** What changed after `revision` (upserts and deletions), for replicas catching up. */
+  changesSince(revision: number): Promise<ChangeSet>;
+  revision(): Promise<number>;
+  close(): Promise<void>;
+}
