@@ -1,6 +1,7 @@
 // The embedded default store: one SQLite file through Kysely over better-sqlite3, in WAL mode so
 // readers never block the writer, with versioned migrations.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { makeDirs } from '../../make-dirs.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
@@ -25,7 +26,7 @@ export class SqliteStore implements Store {
   constructor(readonly file: string) {
     this.description = `sqlite:${file}`;
     if (file !== ':memory:') {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      makeDirs(dirname(file), 0o700);
       // It holds user data and guest passwords: owner-only, and SQLite gives -wal/-shm the same mode.
       closeSync(openSync(file, 'a', 0o600));
     }

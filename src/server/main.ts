@@ -1,0 +1,142 @@
+// The composition root of `kindling serve`: configuration, store, registry, the in-memory index,
+// and the listeners. The only file that names the concrete store adapter.
+import { createWriteStream, unlinkSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NO_ACCESS_LOG, StreamAccessLog, type AccessLog } from './access-log.js';
+import { createApp } from './app.js';
+import { ConfigError, loadServeConfig, serveHelp, type ListenSpec, type ServeConfig } from './config.js';
+import { ensureControlToken } from './control-token.js';
+import { InstanceIndex } from './guest/instance-index.js';
+import type { RenderContext } from './guest/render-context.js';
+import { createControlServer } from './http/control-server.js';
+import { createGuestServer } from './http/guest-server.js';
+import { Registry } from './registry/registry.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export const VERSION = '0.1.0';
+
+export interface ServeIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use',
+  EADDRNOTAVAIL: 'no interface has this address',
+  EACCES: 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)',
+  EINVAL: 'invalid address (an IPv6 link-local address needs its %interface)',
+};
+
+function listenOn(server: Server, spec: ListenSpec): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${spec.text}: ${LISTEN_ERRORS[e.code ?? ''] ?? e.message}${e.code ? ` (${e.code})` : ''}`));
+    server.once('error', onError);
+    server.listen({ host: spec.host, port: spec.port, backlog: 4096 }, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function shown(a: AddressInfo, zoneFrom: ListenSpec): string {
+  const host = a.family === 'IPv6' ? `[${zoneFrom.host.includes('%') ? zoneFrom.host : a.address}]` : a.address;
+  return `${host}:${a.port}`;
+}
+
+function openAccessLog(cfg: ServeConfig, io: ServeIo): AccessLog {
+  if (cfg.accessLog === 'off') return NO_ACCESS_LOG;
+  if (cfg.accessLog === '-') return new StreamAccessLog(io.stdout as unknown as import('node:stream').Writable);
+  const stream = createWriteStream(cfg.accessLog, { flags: 'a', mode: 0o640 });
+  return new StreamAccessLog(stream);
+}
+
+/** Runs the service until SIGTERM/SIGINT; resolves to the exit status. */
+export async function serve(argv: string[], io: ServeIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const say = (line: string) => io.stderr.write(`kindling: ${line}\n`);
+  if (argv.includes('-h') || argv.includes('--help')) {
+    io.stdout.write(serveHelp());
+    return 0;
+  }
+  let store: Store | undefined;
+  const servers: Server[] = [];
+  try {
+    const cfg = loadServeConfig(argv, io.env);
+    const { token, generated } = ensureControlToken(cfg.controlTokenFile);
+
+    try {
+      store = new SqliteStore(cfg.db);
+      await store.migrate();
+    } catch (e) {
+      throw new ConfigError(`cannot open the database ${cfg.db}: ${(e as Error).message}`);
+    }
+    const ctx: RenderContext = { dhcpDomain: cfg.dhcpDomain, vendorData: cfg.vendorData, now: Date.now };
+    const index = new InstanceIndex(ctx);
+    const registry = new Registry(store);
+    registry.onChange((c) => index.apply(c));
+    let ready = false;
+    for await (const i of store.all()) index.upsert(i);
+
+    const log = openAccessLog(cfg, io);
+    const liveStore = store;
+    const app = createApp({
+      registry,
+      index,
+      ctx,
+      log,
+      control: {
+        token,
+        version: VERSION,
+        notReady: () => (ready ? undefined : 'starting'),
+        health: () => ({ instances: index.size, store: liveStore.description, version: VERSION }),
+        logError: (m) => say(m),
+      },
+    });
+    const onGuestError = (e: unknown) => say(`guest request failed: ${(e as Error)?.message ?? e}`);
+    for (const spec of cfg.listen) {
+      const server = createGuestServer(app.guest(spec.identify, spec.text), onGuestError);
+      servers.push(server);
+      const a = await listenOn(server, spec);
+      say(`guest listener on ${shown(a, spec)} (identify=${spec.identify})`);
+    }
+    const control = createControlServer(app.control, log);
+    servers.push(control);
+    const ca = await listenOn(control, cfg.controlListen);
+    say(`control listener on ${shown(ca, cfg.controlListen)} (store ${store.description}, ${index.size} instances)`);
+    // said last, so that a start that fails still prints exactly one line
+    if (generated) say(`generated the control token in ${cfg.controlTokenFile} (mode 0600)`);
+    if (cfg.pidFile) writeFileSync(cfg.pidFile, `${process.pid}\n`);
+    ready = true;
+
+    const code = await new Promise<number>((resolve) => {
+      const stop = (sig: string) => {
+        say(`${sig}: stopping`);
+        resolve(0);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    await Promise.all(servers.map((s) => new Promise((r) => { s.close(r); s.closeAllConnections(); })));
+    log.flush();
+    await store.close();
+    if (cfg.pidFile) {
+      try {
+        unlinkSync(cfg.pidFile);
+      } catch {
+        /* already gone */
+      }
+    }
+    return code;
+  } catch (e) {
+    for (const s of servers) s.close();
+    await store?.close().catch(() => undefined);
+    if (e instanceof ConfigError) {
+      say(e.message);
+      return 2;
+    }
+    say(`failed: ${(e as Error)?.stack ?? e}`);
+    return 1;
+  }
+}
