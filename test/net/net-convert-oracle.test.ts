@@ -72,6 +72,8 @@ test('net-convert: the corpus through every renderer equals cloud-init 22.4.2, o
   const differences: Difference[] = [];
   let equal = 0;
   let bothRefuse = 0;
+  // per target: files both sides wrote, and how many of those are identical
+  const perTarget = new Map<string, { pairs: number; equalPairs: number; common: number; identical: number }>(TARGETS.map((t) => [t, { pairs: 0, equalPairs: 0, common: 0, identical: 0 }]));
   for (const c of corpus) {
     for (const target of TARGETS) {
       const [distro, output] = target.split(':') as [string, string];
@@ -91,9 +93,15 @@ test('net-convert: the corpus through every renderer equals cloud-init 22.4.2, o
         continue;
       }
       let same = true;
+      const stat = perTarget.get(target)!;
+      stat.pairs++;
       for (const path of new Set([...ref.files.keys(), ...mine.files.keys()])) {
         const a = ref.files.get(path);
         const b = mine.files.get(path);
+        if (a && b) {
+          stat.common++;
+          if (a.content === b.content && a.mode === b.mode) stat.identical++;
+        }
         if (!a) diff(path, 'only we write it');
         else if (!b) diff(path, 'only 22.4 writes it');
         else if (a.content !== b.content) diff(path, firstDiff(a.content, b.content));
@@ -101,10 +109,16 @@ test('net-convert: the corpus through every renderer equals cloud-init 22.4.2, o
         else continue;
         same = false;
       }
-      if (same) equal++;
+      if (same) {
+        equal++;
+        stat.equalPairs++;
+      }
     }
   }
   const oursMs = performance.now() - t1;
+  for (const [target, st] of perTarget) {
+    t.diagnostic(`${target}: ${st.equalPairs}/${st.pairs} cases identical in every file; ${st.identical}/${st.common} files written by both are identical`);
+  }
   t.diagnostic(`${corpus.length} cases x ${TARGETS.length} targets: ${equal} equal byte for byte, ${bothRefuse} refused by both, ` +
     `${differences.length} file differences; cloud-init 22.4.2 took ${(oracleMs / 1000).toFixed(2)} s for ${jobs.length} conversions, kindling ${(oursMs / 1000).toFixed(2)} s`);
   const unlisted = differences.filter((d) => !rows.some((r) => rowMatches(r, d.caseName, d.target, d.file)));

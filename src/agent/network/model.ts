@@ -117,3 +117,14 @@ export function subnetIsIpv6(s: Subnet): boolean {
   if (t.endsWith('6') || IPV6_DYNAMIC_TYPES.includes(t)) return true;
   return t === 'static' && isIPv6Address(s.address);
 }
+
+/**
+ * A bond option by its kernel name (mode, miimon, xmit_hash_policy, ...), whichever way the config
+ * spelled it: v1 and v2 give `bond-xmit-hash-policy`, network_data.json gives `bond_xmit_hash_policy`.
+ */
+export function bondOption(iface: Iface, kernelName: string): unknown {
+  for (const k of [`bond-${kernelName.replace(/_/g, '-')}`, `bond_${kernelName}`]) {
+    if (k in iface && iface[k] !== null && iface[k] !== undefined) return iface[k];
+  }
+  return undefined;
+}

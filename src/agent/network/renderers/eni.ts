@@ -58,7 +58,8 @@ function attrLines(iface: Record<string, unknown>, index: number, ipv4SubnetMtu:
   return out.sort();
 }
 
-function routeLines(route: Route, indent: string): string[] {
+/** `dev` names the device of an on-link route (no gateway); 22.4 raises on those. */
+function routeLines(route: Route, indent: string, dev?: string): string[] {
   let defaultGw = '';
   if (route.network === '0.0.0.0' && route.netmask === '0.0.0.0') defaultGw = ' default';
   else if (route.network === '::' && route.prefix === 0) defaultGw = ' -A inet6 default';
@@ -69,8 +70,9 @@ function routeLines(route: Route, indent: string): string[] {
     else line += ' -net';
     line += ` ${route.network}/${route.prefix}`;
   }
-  if (!('gateway' in route)) throw new NetworkConfigError(`the eni renderer needs a gateway for route ${route.network}/${route.prefix}`);
-  line += `${defaultGw} gw ${pyStr(route.gateway)}`;
+  if ('gateway' in route) line += `${defaultGw} gw ${pyStr(route.gateway)}`;
+  else if (dev !== undefined) line += `${defaultGw} dev ${dev}`;
+  else throw new NetworkConfigError(`route ${route.network}/${route.prefix} has neither a gateway nor a device`);
   if ('metric' in route) line += ` metric ${pyStr(route.metric)}`;
   return [`${indent}post-up route add${line} || true`, `${indent}pre-down route del${line} || true`];
 }
@@ -121,7 +123,7 @@ function ifaceSections(src: Iface, warn: (m: string) => void): string[][] {
       ...subnetLines(subnet),
       ...attrLines(iface, index, ipv4SubnetMtu, warn),
     ];
-    for (const route of subnet.routes ?? []) lines.push(...routeLines(route, '    '));
+    for (const route of subnet.routes ?? []) lines.push(...routeLines(route, '    ', pyStr(iface.name)));
     sections.push(lines);
   });
   return sections;

@@ -1,9 +1,11 @@
 // NetworkManager keyfiles: /etc/NetworkManager/system-connections/cloud-init-<dev>.nmconnection, one
 // profile per device, linked to each other by UUIDs derived from the device name (uuid5), so the
-// same config always yields the same profiles.
+// same config always yields the same profiles. Unlike 22.4: every bond option whichever way it is
+// spelled (22.4 reads `bond-mode` but `bond_miimon`, so network_data.json bonds lost their mode), and
+// global and per-device nameservers (22.4 wrote none: a static guest had no DNS at all under NM).
 import { createHash } from 'node:crypto';
 import { isIPv6Address } from '../ip.js';
-import { subnetIsIpv6, type Iface, type NetworkState, type Route, type Subnet } from '../model.js';
+import { bondOption, subnetIsIpv6, type Iface, type NetworkState, type Route, type Subnet } from '../model.js';
 import { pyStr } from '../pyfmt.js';
 import type { RenderContext, Renderer, RenderResult } from '../renderer.js';
 
@@ -24,14 +26,15 @@ const METHODS: Record<string, string> = {
 };
 // NM property ← device key
 const PROPS: Record<string, Array<[string, string]>> = {
-  bond: [['mode', 'bond-mode'], ['miimon', 'bond_miimon'], ['xmit_hash_policy', 'bond-xmit-hash-policy'], ['num_grat_arp', 'bond-num-grat-arp'],
-    ['downdelay', 'bond-downdelay'], ['updelay', 'bond-updelay'], ['fail_over_mac', 'bond-fail-over-mac'],
-    ['primary_reselect', 'bond-primary-reselect'], ['primary', 'bond-primary']],
   bridge: [['stp', 'bridge_stp'], ['priority', 'bridge_bridgeprio']],
   vlan: [['id', 'vlan_id']],
   ethernet: [],
   infiniband: [],
+  bond: [],
 };
+// NM's [bond] takes the kernel's option names; 22.4's order first, then the ones it never wrote
+const BOND_OPTIONS = ['mode', 'miimon', 'xmit_hash_policy', 'num_grat_arp', 'downdelay', 'updelay', 'fail_over_mac',
+  'primary_reselect', 'primary', 'lacp_rate', 'ad_select', 'min_links', 'arp_interval', 'arp_ip_target', 'arp_validate'];
 
 const macAddr = (m: unknown) => pyStr(m).replace(/-/g, ':').toUpperCase();
 
@@ -142,6 +145,12 @@ function renderIface(p: Profile, iface: Iface, profiles: Map<string, Profile>, w
   if (ipv4Mtu !== deviceMtu) {
     warn(`Network config: ignoring ${iface.name} device-level mtu:${pyStr(deviceMtu)} because ipv4 subnet-level mtu:${pyStr(ipv4Mtu)} provided.`);
   }
+  if (ifType === 'bond') {
+    for (const opt of BOND_OPTIONS) {
+      const v = bondOption(iface, opt);
+      if (v !== undefined) typeSec.set(opt, Array.isArray(v) ? v.map(pyStr).join(',') : typeof v === 'boolean' ? String(v) : pyStr(v));
+    }
+  }
   for (const [prop, key] of PROPS[ifType]!) {
     if (!(key in iface) || iface[key] === null || iface[key] === undefined) continue;
     const v = iface[key];
@@ -171,10 +180,32 @@ function renderIface(p: Profile, iface: Iface, profiles: Map<string, Profile>, w
   if (ifType === 'bridge' || !typeSec.has('mac-address')) conn.set('interface-name', iface.name);
 }
 
+/**
+ * DNS that 22.4 never wrote into profiles: a device's own nameserver entry (v1 `interface:`), and
+ * for v1 and network_data.json input the global nameservers on every profile with static
+ * addresses (the rule cloud-init's netplan renderer applies). Only for profiles without DNS from
+ * their subnets; each server goes into its own family, and only into a family the profile enables.
+ */
+function addDeviceDns(p: Profile, iface: Iface, ns: NetworkState): void {
+  const families = ['ipv4', 'ipv6'].filter((f) => p.sections.has(f) && p.sections.get(f)!.get('method') !== 'disabled');
+  if (['ipv4', 'ipv6'].some((f) => p.sections.get(f)?.has('dns') || p.sections.get(f)?.has('dns-search'))) return;
+  const own = iface.dns ?? {};
+  let servers = [...(own.addresses ?? []), ...(own.nameservers ?? [])].map(pyStr);
+  let search = (own.search ?? []).map(pyStr);
+  const hasStatic = families.some((f) => p.sections.get(f)!.has('address1'));
+  if (!servers.length && !search.length && ns.version === 1 && hasStatic) {
+    servers = ns.dns.nameservers.map(pyStr);
+    search = ns.dns.search.map(pyStr);
+  }
+  for (const server of servers) if (families.includes(isIPv6Address(server) ? 'ipv6' : 'ipv4')) p.addNameserver(server);
+  if (search.length && families.length) p.addDnsSearch(families[0]!, search);
+}
+
 export function renderNmProfiles(ns: NetworkState, warn: (m: string) => void): Map<string, string> {
   const profiles = new Map<string, Profile>();
   for (const iface of ns.interfaces.values()) profiles.set(iface.name, new Profile(iface.name));
   for (const iface of ns.interfaces.values()) renderIface(profiles.get(iface.name)!, iface, profiles, warn);
+  for (const iface of ns.interfaces.values()) if (profiles.get(iface.name)!.valid) addDeviceDns(profiles.get(iface.name)!, iface, ns);
   const out = new Map<string, string>();
   for (const [id, p] of profiles) if (p.valid) out.set(id, p.toString());
   return out;

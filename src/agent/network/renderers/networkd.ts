@@ -1,6 +1,8 @@
 // systemd-networkd: /etc/systemd/network/10-cloud-init-<dev>.network per device, sections and keys
-// sorted as cloud-init 22.4 writes them.
-import type { Iface, NetworkState, Route } from '../model.js';
+// sorted as cloud-init 22.4 writes them; unlike 22.4, also the .netdev files that create bonds,
+// VLANs and bridges (with Bond=/VLAN=/Bridge= on their members), and .link files that pin each NIC's
+// name to its MAC (what the udev rules file does for eni and sysconfig).
+import { bondOption, type Iface, type NetworkState, type Route } from '../model.js';
 import { pyStr } from '../pyfmt.js';
 import { rel, type RenderContext, type Renderer, type RendererConfigs, type RenderResult } from '../renderer.js';
 import { NetworkConfigError } from '../model.js';
@@ -9,7 +11,7 @@ import { isTrue } from '../from-v1.js';
 type Cfg = NonNullable<RendererConfigs['networkd']>;
 type Dict = Record<string, unknown>;
 
-const SECTIONS = ['Match', 'Link', 'Network', 'DHCPv4', 'DHCPv6', 'Address'] as const;
+const SECTIONS = ['Match', 'Link', 'Network', 'DHCPv4', 'DHCPv6', 'Address', 'Bridge'] as const;
 
 /** One .network file: key=value lines per section (deduplicated, sorted), routes by id. */
 class UnitFile {
@@ -136,11 +138,16 @@ function addDhcpOverrides(iface: Iface, f: UnitFile, ns: NetworkState, dhcp: str
   }
 }
 
+const VIRTUAL = ['bond', 'vlan', 'bridge'];
+
 export function renderNetworkdFiles(ns: NetworkState): Map<string, string> {
   const out = new Map<string, string>();
-  for (const iface of ns.interfaces.values()) {
+  const ifaces = [...ns.interfaces.values()];
+  for (const iface of ifaces) {
     const f = new UnitFile();
     for (const [k, key] of [['name', 'Name'], ['driver', 'Driver'], ['mac_address', 'MACAddress']] as const) {
+      // a bond, VLAN or bridge borrows a member's MAC, which can change: match those by name only
+      if (k === 'mac_address' && VIRTUAL.includes(iface.type)) continue;
       const v = iface[k];
       if (v !== undefined && v !== null && v !== '' && v !== false && v !== 0) f.set('Match', key, v);
     }
@@ -149,9 +156,93 @@ export function renderNetworkdFiles(ns: NetworkState): Map<string, string> {
     addDns(iface, f, ns);
     ns.routes.forEach((r, i) => addRoute(f, `c${i}`, r));
     if (ns.version === 2) addDhcpOverrides(iface, f, ns, dhcp);
-    out.set(iface.name, f.toString());
+    addMembership(iface, ifaces, f);
+    out.set(`${iface.name}.network`, f.toString());
+    const netdev = renderNetdev(iface);
+    if (netdev) out.set(`${iface.name}.netdev`, netdev);
+    if (iface.type === 'physical' && iface.mac_address) out.set(`${iface.name}.link`, renderLink(iface));
   }
   return out;
+}
+
+/** Bond=, VLAN=, Bridge= (and a bridge port's cost and priority) on the devices that carry others. */
+function addMembership(iface: Iface, ifaces: Iface[], f: UnitFile): void {
+  const master = iface['bond-master'];
+  if (master) {
+    f.set('Network', 'Bond', master);
+    const bond = ifaces.find((i) => i.name === master);
+    if (bond && bondOption(bond, 'primary') === iface.name) f.set('Network', 'PrimarySlave', 'yes');
+  }
+  for (const v of ifaces) if (v.type === 'vlan' && v['vlan-raw-device'] === iface.name) f.set('Network', 'VLAN', v.name);
+  for (const br of ifaces) {
+    if (br.type !== 'bridge' || !(br.bridge_ports ?? []).includes(iface.name)) continue;
+    f.set('Network', 'Bridge', br.name);
+    for (const [param, key] of [['bridge_pathcost', 'Cost'], ['bridge_portprio', 'Priority']] as const) {
+      for (const line of (Array.isArray(br[param]) ? br[param] : []) as unknown[]) {
+        const [port, value] = pyStr(line).split(/\s+/);
+        if (port === iface.name && value !== undefined) f.set('Bridge', key, value);
+      }
+    }
+  }
+}
+
+const BOND_MODES = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'];
+const ms = (v: unknown) => `${pyStr(v)}ms`;
+// kernel bonding option → networkd [Bond] key (time options are milliseconds in the kernel's terms)
+const BOND_KEYS: Array<[string, string, (v: unknown) => string]> = [
+  ['mode', 'Mode', (v) => (/^[0-6]$/.test(pyStr(v)) ? BOND_MODES[Number(v)]! : pyStr(v))],
+  ['xmit_hash_policy', 'TransmitHashPolicy', pyStr],
+  ['lacp_rate', 'LACPTransmitRate', (v) => ({ '0': 'slow', '1': 'fast' })[pyStr(v)] ?? pyStr(v)],
+  ['miimon', 'MIIMonitorSec', ms],
+  ['updelay', 'UpDelaySec', ms],
+  ['downdelay', 'DownDelaySec', ms],
+  ['ad_select', 'AdSelect', pyStr],
+  ['fail_over_mac', 'FailOverMACPolicy', pyStr],
+  ['arp_interval', 'ARPIntervalSec', ms],
+  ['arp_ip_target', 'ARPIPTargets', (v) => (Array.isArray(v) ? v.map(pyStr).join(' ') : pyStr(v).replace(/,/g, ' '))],
+  ['arp_validate', 'ARPValidate', pyStr],
+  ['num_grat_arp', 'GratuitousARP', pyStr],
+  ['primary_reselect', 'PrimaryReselectPolicy', pyStr],
+  ['min_links', 'MinLinks', pyStr],
+];
+const BRIDGE_KEYS: Array<[string, string, (v: unknown) => string]> = [
+  ['bridge_stp', 'STP', (v) => (v === true || isTrue(v) ? 'yes' : 'no')],
+  ['bridge_fd', 'ForwardDelaySec', pyStr],
+  ['bridge_hello', 'HelloTimeSec', pyStr],
+  ['bridge_maxage', 'MaxAgeSec', pyStr],
+  ['bridge_ageing', 'AgeingTimeSec', pyStr],
+  ['bridge_bridgeprio', 'Priority', pyStr],
+];
+
+/** The .netdev that creates a bond, VLAN or bridge; undefined for NICs. */
+function renderNetdev(iface: Iface): string | undefined {
+  if (!VIRTUAL.includes(iface.type)) return undefined;
+  const kind = iface.type;
+  let out = `[NetDev]\nName=${iface.name}\nKind=${kind}\n`;
+  if (iface.mac_address) out += `MACAddress=${pyStr(iface.mac_address).toLowerCase()}\n`;
+  const lines: string[] = [];
+  if (kind === 'bond') {
+    for (const [opt, key, conv] of BOND_KEYS) {
+      const v = bondOption(iface, opt);
+      if (v !== undefined && v !== '') lines.push(`${key}=${conv(v)}`);
+    }
+  } else if (kind === 'vlan') {
+    lines.push(`Id=${pyStr(iface.vlan_id)}`);
+  } else {
+    for (const [param, key, conv] of BRIDGE_KEYS) {
+      if (iface[param] !== undefined && iface[param] !== null) lines.push(`${key}=${conv(iface[param])}`);
+    }
+  }
+  const section = kind === 'bond' ? 'Bond' : kind === 'vlan' ? 'VLAN' : 'Bridge';
+  if (lines.length) out += `\n[${section}]\n${lines.join('\n')}\n`;
+  return out;
+}
+
+/** Names the NIC with this MAC when udev adds it (the networkd-native udev rule). */
+function renderLink(iface: Iface): string {
+  let out = `[Match]\nMACAddress=${pyStr(iface.mac_address).toLowerCase()}\n`;
+  if (iface.driver) out += `Driver=${pyStr(iface.driver)}\n`;
+  return `${out}\n[Link]\nName=${iface.name}\n`;
 }
 
 export const networkdRenderer: Renderer<'networkd'> = {
@@ -159,8 +250,8 @@ export const networkdRenderer: Renderer<'networkd'> = {
   reads: () => [],
   render(ns: NetworkState, cfg: Cfg, _ctx: RenderContext): RenderResult {
     const dir = rel(cfg.networkConfDir ?? '/etc/systemd/network/');
-    const files = [...renderNetworkdFiles(ns)].map(([name, content]) => ({
-      path: `${dir}10-cloud-init-${name}.network`, content, mode: 0o644, owner: 'systemd-network',
+    const files = [...renderNetworkdFiles(ns)].map(([file, content]) => ({
+      path: `${dir}10-cloud-init-${file}`, content, mode: 0o644, owner: 'systemd-network',
     }));
     return { files, remove: [] };
   },

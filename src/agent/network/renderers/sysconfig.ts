@@ -65,16 +65,18 @@ class Routes extends ConfigMap {
       if (!key.includes('ADDRESS')) continue;
       const idx = key.replace('ADDRESS', '');
       const addr = pyStr(this.conf.get(key));
-      if (!this.conf.has(`GATEWAY${idx}`)) throw new NetworkConfigError(`route to ${addr} on ${dev} has no gateway`);
-      const gw = pyStr(this.conf.get(`GATEWAY${idx}`));
+      // an on-link route has no gateway (22.4 raises on those)
+      const gw = this.conf.has(`GATEWAY${idx}`) ? pyStr(this.conf.get(`GATEWAY${idx}`)) : undefined;
       const v6 = addr.includes(':');
       if (proto === 'ipv4' && !v6) {
         reindex++;
-        out += `ADDRESS${reindex}=${quote(addr)}\nGATEWAY${reindex}=${quote(gw)}\nNETMASK${reindex}=${quote(pyStr(this.conf.get(`NETMASK${idx}`)))}\n`;
+        out += `ADDRESS${reindex}=${quote(addr)}\n`;
+        if (gw !== undefined) out += `GATEWAY${reindex}=${quote(gw)}\n`;
+        out += `NETMASK${reindex}=${quote(pyStr(this.conf.get(`NETMASK${idx}`)))}\n`;
         if (this.conf.has(`METRIC${idx}`)) out += `METRIC${reindex}=${quote(pyStr(this.conf.get(`METRIC${idx}`)))}\n`;
       } else if (proto === 'ipv6' && v6) {
         const metric = this.conf.has(`METRIC${idx}`) ? `metric ${pyStr(this.conf.get(`METRIC${idx}`))}` : '';
-        out += `${addr}/${pyStr(this.conf.get(`PREFIX${idx}`))} via ${gw} ${metric} dev ${dev}\n`;
+        out += `${addr}/${pyStr(this.conf.get(`PREFIX${idx}`))}${gw === undefined ? '' : ` via ${gw}`} ${metric} dev ${dev}\n`;
       }
     }
     return out;
@@ -242,8 +244,7 @@ function renderSubnetRoutes(cfg: IfCfg, subnets: Subnet[], flavor: Flavor): void
   const routes = cfg.routes;
   for (const subnet of subnets) {
     for (const route of subnet.routes ?? []) {
-      if (!('gateway' in route)) throw new NetworkConfigError(`the sysconfig renderer needs a gateway for route ${route.network}/${route.prefix} on ${cfg.name}`);
-      const v6 = !!subnet.ipv6 || isIPv6Address(route.gateway);
+      const v6 = !!subnet.ipv6 || isIPv6Address('gateway' in route ? route.gateway : route.network);
       if (isDefaultRoute(route) && !IPV6_DYNAMIC_TYPES.includes(subnet.type)) {
         if ((subnet.ipv4 && routes.hasDefault4) || (subnet.ipv6 && routes.hasDefault6)) {
           throw new NetworkConfigError(`Duplicate declaration of default route found for interface '${cfg.name}'`);
@@ -251,7 +252,9 @@ function renderSubnetRoutes(cfg: IfCfg, subnets: Subnet[], flavor: Flavor): void
         // the device that owns the default route carries it as GATEWAY/IPV6_DEFAULTGW
         cfg.set('DEFROUTE', true);
         if (cfg.get('BOOTPROTO') === 'dhcp' || cfg.get('BOOTPROTO') === 'dhcp4') cfg.set('DHCLIENT_SET_DEFAULT_ROUTE', true);
-        if (v6) {
+        if (!('gateway' in route)) {
+          // on-link default route: the device itself is the way out
+        } else if (v6) {
           cfg.set('IPV6_DEFAULTGW', route.gateway);
           routes.hasDefault6 = true;
         } else {
