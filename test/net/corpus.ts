@@ -1,6 +1,7 @@
 // The network config corpus (test/net-corpus/<case>/): one input file per case (input.json is
 // network_data.json, input.yaml is network config v1/v2, input.eni is an interfaces file) and a
-// meta.json with a description and the NIC table (-m name,mac pairs) the conversion assumes.
+// meta.json with a description, the NIC table (-m name,mac pairs) the conversion assumes and, when
+// the case needs them, files already present in the output directory (`existing`).
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
@@ -11,6 +12,8 @@ export interface CorpusCase {
   input: string;
   description: string;
   macs: string[];
+  /** files already in the output directory (relative paths), e.g. a resolv.conf to merge with */
+  existing: Record<string, string>;
 }
 
 export const CORPUS_DIR = join(repoRoot, 'test/net-corpus');
@@ -23,8 +26,8 @@ export function loadCorpus(dir = CORPUS_DIR): CorpusCase[] {
     const found = KINDS.filter(([f]) => existsSync(join(caseDir, f)));
     if (found.length !== 1) throw new Error(`${d.name}: needs exactly one of ${KINDS.map(([f]) => f).join(', ')}`);
     const [file, kind] = found[0]!;
-    const meta = JSON.parse(readFileSync(join(caseDir, 'meta.json'), 'utf8')) as { description?: string; macs?: string[] };
+    const meta = JSON.parse(readFileSync(join(caseDir, 'meta.json'), 'utf8')) as { description?: string; macs?: string[]; existing?: Record<string, string> };
     if (!meta.description) throw new Error(`${d.name}: meta.json needs a description`);
-    return { name: d.name, kind, input: readFileSync(join(caseDir, file), 'utf8'), description: meta.description, macs: meta.macs ?? [] };
+    return { name: d.name, kind, input: readFileSync(join(caseDir, file), 'utf8'), description: meta.description, macs: meta.macs ?? [], existing: meta.existing ?? {} };
   }).sort((a, b) => a.name.localeCompare(b.name));
 }

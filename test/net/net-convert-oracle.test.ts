@@ -42,10 +42,12 @@ async function ours(c: CorpusCase, distro: string, output: string): Promise<{ ok
     const r = await netConvert({
       kind: c.kind, text: c.input, distro, output: output as RendererName,
       macs: c.macs.map((m) => [m.slice(0, m.indexOf(',')), m.slice(m.indexOf(',') + 1)] as [string, string]),
-      sys: emptySys, existing: () => undefined, warn: () => {},
+      sys: emptySys, existing: (p) => c.existing[p], warn: () => {},
     });
-    const files = new Map<string, OracleFile>();
+    // the output directory as it ends up: what was there, then our writes and removals
+    const files = new Map<string, OracleFile>(Object.entries(c.existing).map(([p, content]) => [p, { content, mode: 0o644 }]));
     for (const f of r.files) files.set(f.path, { content: f.content, mode: f.mode });
+    for (const p of r.remove) files.delete(p);
     return { ok: true, files };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
@@ -63,7 +65,7 @@ test('net-convert: the corpus through every renderer equals cloud-init 22.4.2, o
   const rootfs = await oracleRootfs();
   const jobs = corpus.flatMap((c) => TARGETS.map((target) => {
     const [distro, output] = target.split(':') as [string, string];
-    return { id: `${c.name}@${target}`, input: c.input, kind: c.kind, distro, output, macs: c.macs };
+    return { id: `${c.name}@${target}`, input: c.input, kind: c.kind, distro, output, macs: c.macs, existing: c.existing };
   }));
   const t0 = performance.now();
   const oracle = await runOracle(rootfs, jobs);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { repoRoot } from './paths.js';
 
 export interface OracleJob {
@@ -16,6 +16,8 @@ export interface OracleJob {
   distro: string;
   output: string;
   macs: string[];
+  /** files planted in the output directory before the conversion */
+  existing?: Record<string, string>;
 }
 
 export interface OracleFile {
@@ -77,6 +79,10 @@ export async function runOracle(rootfs: string, jobs: OracleJob[]): Promise<Map<
     mkdirSync(join(work, 'out'));
     const specs = jobs.map((j, i) => {
       writeFileSync(join(work, 'in', String(i)), j.input);
+      for (const [path, text] of Object.entries(j.existing ?? {})) {
+        mkdirSync(dirname(join(work, 'out', String(i), path)), { recursive: true });
+        writeFileSync(join(work, 'out', String(i), path), text);
+      }
       return { id: j.id, input: `/tmp/in/${i}`, kind: j.kind, distro: j.distro, output: j.output, outdir: `/tmp/out/${i}`, macs: j.macs };
     });
     // the work directory is bind-mounted over the rootfs's /tmp in a private mount namespace only;

@@ -1,12 +1,12 @@
 // `devel net-convert`: one network config in, one renderer's files out, with the distro's paths.
 // Offline by design: NIC names come from -m pairs, and only when a config needs names it does
 // not give does the NIC table of the machine (sysfs) get read, as cloud-init does.
-import YAML from 'yaml';
 import { eniToV1 } from './from-eni.js';
 import { openstackToV1 } from './from-openstack.js';
 import { NetworkConfigError } from './model.js';
 import { ibHwaddrsByInterface, interfacesByMac, type MacTable, type SysHost } from './names.js';
 import { parseNetworkConfig, unwrapNetwork } from './parse.js';
+import { loadPyYaml } from './pyyaml-load.js';
 import { rendererConfigsFor } from './distro-configs.js';
 import type { RenderContext, RendererName, RenderResult } from './renderer.js';
 import { RENDERERS } from './renderers/list.js';
@@ -39,7 +39,7 @@ export async function readInput(req: Pick<NetConvertRequest, 'kind' | 'text' | '
     case 'yaml': {
       let doc: unknown;
       try {
-        doc = YAML.parse(req.text, { version: '1.1', merge: true });
+        doc = loadPyYaml(req.text);
       } catch (e) {
         throw new NetworkConfigError(`input is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
       }

@@ -4,10 +4,10 @@
 // Writes the renderer's files under OUTDIR (as if OUTDIR were /), each one atomically.
 import { chownSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { KNOWN_DISTROS } from '../agent/network/distro-configs.js';
-import { INPUT_KINDS, netConvert, type InputKind } from '../agent/network/net-convert.js';
-import type { SysHost } from '../agent/network/names.js';
-import { RENDERER_NAMES, type RendererName } from '../agent/network/renderer.js';
+import { KNOWN_DISTROS } from '../../agent/network/distro-configs.js';
+import { INPUT_KINDS, netConvert, type InputKind } from '../../agent/network/net-convert.js';
+import type { SysHost } from '../../agent/network/names.js';
+import { RENDERER_NAMES, type RendererName } from '../../agent/network/renderer.js';
 
 const USAGE = 'usage: kindling-init devel net-convert -p PATH -k {eni,network_data.json,yaml} -d PATH -D DISTRO [-m name,mac] [--debug] -O {eni,netplan,networkd,sysconfig,network-manager}';
 
@@ -99,7 +99,7 @@ function chownByName(path: string, name: string): void {
   if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
 }
 
-export async function develNetConvert(argv: string[]): Promise<number> {
+export default async function develNetConvert(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   if (typeof a === 'string') {
     process.stderr.write(`${USAGE}\nnet-convert: error: ${a}\n`);
