@@ -15,7 +15,9 @@ export interface FileStat {
 }
 
 export interface WriteOptions {
-  mode?: number; // default 0o644
+  /** Permission bits. Default: the existing file's mode, else 0o644. Never subject to umask. */
+  mode?: number;
+  /** Owner. Default: the existing file's owner, else the agent's (root at boot). */
   uid?: number;
   gid?: number;
   /** Create missing parent directories (mode 0o755). Default true. */
@@ -30,39 +32,54 @@ export interface HostFs {
   /** undefined when the file does not exist; other errors are thrown. */
   readTextIfExists(path: GuestPath): Promise<string | undefined>;
   exists(path: GuestPath): Promise<boolean>;
+  /** Follows symlinks (inside the root). undefined when missing. */
   stat(path: GuestPath): Promise<FileStat | undefined>;
+  /** Does not follow a final symlink. undefined when missing. */
   lstat(path: GuestPath): Promise<FileStat | undefined>;
+  /** Names in a directory, sorted; [] when the directory does not exist. */
   readdir(path: GuestPath): Promise<string[]>;
   readlink(path: GuestPath): Promise<string | undefined>;
-  /** Atomic: temp file in the same directory, mode and owner set, fsync, rename. */
+  /** Atomic: temp file in the same directory, mode and owner set, then rename. */
   writeFile(path: GuestPath, data: string | Uint8Array, opts?: WriteOptions): Promise<void>;
+  /** Appends (creating with opts.mode when missing). Not atomic, by nature. */
   appendFile(path: GuestPath, data: string | Uint8Array, opts?: WriteOptions): Promise<void>;
+  /** mkdir -p; mode and owner apply to the directories it creates. */
   mkdir(path: GuestPath, opts?: { mode?: number; uid?: number; gid?: number }): Promise<void>;
+  /** Creates or atomically replaces a symlink; the target is stored verbatim. */
   symlink(target: string, path: GuestPath): Promise<void>;
   chmod(path: GuestPath, mode: number): Promise<void>;
   chown(path: GuestPath, uid: number, gid: number): Promise<void>;
+  /** Missing paths are not an error. A final symlink is removed, not followed. */
   remove(path: GuestPath, opts?: { recursive?: boolean }): Promise<void>;
   rename(from: GuestPath, to: GuestPath): Promise<void>;
   /** The machine path for a guest path, resolved so that it cannot escape the root. */
-  resolve(path: GuestPath): string;
+  resolve(path: GuestPath, opts?: { followLast?: boolean }): string;
 }
 
 export interface RunOptions {
   /** Run inside the root (chroot) unless the tool is given its own root flag. Default true. */
   chroot?: boolean;
   input?: string | Uint8Array;
+  /** Added to the agent's environment. */
   env?: Record<string, string>;
   timeoutMs?: number;
-  /** Output lines go to cloud-init-output.log-style capture instead of being returned. */
+  /**
+   * false: the command's stdout/stderr go to the stage's output (console and
+   * cloud-init-output.log), as cloud-init's subp(capture=False) does. Default true: returned.
+   */
   capture?: boolean;
   /** Never echo argv or input into logs (passwords, keys). */
   sensitive?: boolean;
+  /** Guest working directory. */
+  cwd?: GuestPath;
 }
 
 export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when the command could not be started (e.g. ENOENT for a missing tool). */
+  error?: string;
 }
 
 /** argv arrays only: never a shell string built from user data. */
@@ -82,6 +99,7 @@ export interface HttpResponse {
   body: Buffer;
 }
 
+/** Rejects on transport errors (connection refused, timeout); any HTTP status resolves. */
 export type HttpClient = (req: HttpRequest) => Promise<HttpResponse>;
 
 export interface Clock {
@@ -98,10 +116,21 @@ export interface Logger {
   log(level: LogLevel, logger: string, message: string): void;
 }
 
+/** Where a stage's own output goes: cloud-init's redirected stdout/stderr and /dev/console. */
+export interface Output {
+  /** Stage stdout (the console and cloud-init-output.log when `output:` says so). */
+  out(text: string): void;
+  /** Stage stderr (same sinks as cloud-init's redirected stderr). */
+  err(text: string): void;
+  /** The system console only, never a log file: for random passwords (CVE-2021-3429). */
+  console(text: string): void;
+}
+
 export interface Host {
   fs: HostFs;
   run: Runner;
   http: HttpClient;
   clock: Clock;
   log: Logger;
+  output: Output;
 }
