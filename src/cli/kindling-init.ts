@@ -1,8 +1,42 @@
-// `kindling-init`: the guest agent, a drop-in for cloud-init's command line.
-const argv = process.argv.slice(2);
-if (argv[0] === '--version' || argv[0] === '-v') {
-  console.log('kindling-init 0.1.0');
-} else {
-  console.error(`kindling-init: unknown verb ${argv[0] ?? '(none)'}`);
-  process.exitCode = 2;
+// `kindling-init` (also installed as `cloud-init`): cloud-init's command line. Each verb lives in
+// its own file and is loaded only when called, so a boot stage pays only for what it runs.
+import { parseGlobal, usage, type Verb } from './init/args.js';
+
+const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
+  init: () => import('./init/verb-init.js'),
+  modules: () => import('./init/verb-modules.js'),
+  single: () => import('./init/verb-single.js'),
+  status: () => import('./init/verb-status.js'),
+  devel: () => import('./init/verb-devel.js'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const g = parseGlobal(argv);
+  if (g.error) {
+    process.stderr.write(`${usage(g.prog)}\n${g.prog}: error: ${g.error}\n`);
+    return 2;
+  }
+  if (g.version) {
+    const { CLOUD_INIT_COMPAT_VERSION, KINDLING_INIT_VERSION } = await import('../agent/version.js');
+    process.stdout.write(`${g.prog} ${CLOUD_INIT_COMPAT_VERSION} (kindling-init ${KINDLING_INIT_VERSION})\n`);
+    return 0;
+  }
+  if (g.help || !g.verb) {
+    process.stdout.write(`${usage(g.prog)}\n`);
+    return g.verb || g.help ? 0 : 2;
+  }
+  const load = VERBS[g.verb];
+  if (!load) {
+    process.stderr.write(`${usage(g.prog)}\n${g.prog}: error: argument subcommand: invalid choice: '${g.verb}'\n`);
+    return 2;
+  }
+  return (await load()).default(g);
 }
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`kindling-init: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

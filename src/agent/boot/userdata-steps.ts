@@ -1,0 +1,116 @@
+// Storing and consuming user-data and vendor-data (cloud-init's Init.update and consume_data):
+// raw and processed copies go to instances/<iid>/ with mode 0600, then the part handlers run,
+// once per instance under the consume_data marker (and again every boot for per-boot handlers,
+// which in cloud-init are all of the default ones).
+import type { Boot } from './boot.js';
+import type { DatasourceData } from '../datasources/types.js';
+import { UserDataProcessor, type UserDataPart } from '../userdata/process.js';
+import { consumeParts, type DataKind } from '../userdata/consume.js';
+import { serializeMultipart } from '../userdata/mime.js';
+import { FileSemaphores, PER_INSTANCE } from '../state/semaphores.js';
+import { jsonDumps } from '../state/status.js';
+import { readConf } from '../config/load.js';
+import { mergeManyDicts } from '../config/mergers.js';
+
+type Dict = Record<string, unknown>;
+
+export interface ProcessedData {
+  userdata: UserDataPart[];
+  vendordata: UserDataPart[];
+  vendordata2: UserDataPart[];
+}
+
+function rawOf(ds: DatasourceData, kind: DataKind): Buffer | unknown[] | string | undefined {
+  if (kind === 'userdata') return ds.userdataRaw === undefined ? undefined : Buffer.from(ds.userdataRaw, 'base64');
+  return kind === 'vendordata' ? ds.vendordataRaw : ds.vendordata2Raw;
+}
+
+function isEmpty(raw: Buffer | unknown[] | string | undefined): boolean {
+  if (raw === undefined || raw === null) return true;
+  return raw.length === 0;
+}
+
+export async function processAll(boot: Boot): Promise<ProcessedData> {
+  const ds = boot.ds as DatasourceData;
+  const urlCacheDir = `${boot.paths.ipath(boot.iid)}/data/urlcache`;
+  const one = (kind: DataKind) => new UserDataProcessor({ host: boot.host, urlCacheDir }).process(rawOf(ds, kind) as never);
+  return { userdata: await one('userdata'), vendordata: await one('vendordata'), vendordata2: await one('vendordata2') };
+}
+
+/** Writes user-data.txt(.i), vendor-data.txt(.i), vendor-data2.txt(.i), all 0600. */
+export async function storeUserData(boot: Boot, processed: ProcessedData): Promise<void> {
+  const ds = boot.ds as DatasourceData;
+  const iid = boot.iid;
+  const w = (name: Parameters<typeof boot.paths.ipath>[1], data: string | Buffer) => boot.host.fs.writeFile(boot.paths.ipath(iid, name), data, { mode: 0o600 });
+  await w('userdata_raw', ds.userdataRaw ? Buffer.from(ds.userdataRaw, 'base64') : '');
+  await w('userdata', mime(processed.userdata));
+  const vraw = (v: string | unknown[] | undefined) => (v === undefined ? '' : typeof v === 'string' ? v : jsonDumps(v).replace(/\n$/, ''));
+  await w('vendordata_raw', vraw(ds.vendordataRaw));
+  await w('vendordata', mime(processed.vendordata));
+  await w('vendordata2_raw', vraw(ds.vendordata2Raw));
+  await w('vendordata2', mime(processed.vendordata2));
+}
+
+function mime(parts: UserDataPart[]): string {
+  return serializeMultipart([['Number-Attachments', String(parts.length)]], parts.map((p) => ({ headers: p.headers, payload: p.payload })));
+}
+
+function isTrue(v: unknown): boolean {
+  if (v === true) return true;
+  if (typeof v === 'string') return ['true', '1', 'on', 'yes'].includes(v.toLowerCase().trim());
+  return false;
+}
+
+export async function consumeData(boot: Boot, processed: ProcessedData): Promise<void> {
+  const sems = new FileSemaphores(boot.host, boot.paths.ipath(boot.iid, 'sem'), boot.paths.cpath('sem'));
+  if (!(await sems.hasRun('consume_data', PER_INSTANCE))) {
+    await sems.mark('consume_data', PER_INSTANCE);
+    boot.host.log.log('DEBUG', 'helpers', 'Running consume_data (once per instance)');
+  } else {
+    boot.host.log.log('DEBUG', 'helpers', 'consume_data already ran (freq=once-per-instance): running the per-boot handlers');
+  }
+  const cfg = await boot.cfg();
+  const ds = boot.ds as DatasourceData;
+  await boot.reporter.event('consume-user-data', 'reading and applying user-data', async () => {
+    if (cfg.allow_userdata === false || (typeof cfg.allow_userdata === 'string' && !isTrue(cfg.allow_userdata))) {
+      boot.host.log.log('DEBUG', 'stages', 'allow_userdata = False: discarding user-data');
+      return;
+    }
+    await consumeParts({ host: boot.host, paths: boot.paths, iid: boot.iid, kind: 'userdata' }, processed.userdata);
+  });
+  for (const [kind, cfgName, ev] of [
+    ['vendordata', 'vendor_data', 'consume-vendor-data'],
+    ['vendordata2', 'vendor_data2', 'consume-vendor-data2'],
+  ] as const) {
+    await boot.reporter.event(ev, `reading and applying ${kind === 'vendordata' ? 'vendor-data' : 'vendor-data2'}`, async () => {
+      if (isEmpty(rawOf(ds, kind))) {
+        boot.host.log.log('DEBUG', 'stages', `no ${kind} from datasource`);
+        return;
+      }
+      // vendor_data settings come from everything but the vendor data itself
+      let vdcfg = (await userAndSystemCfg(boot))[cfgName] ?? {};
+      if (!vdcfg || typeof vdcfg !== 'object' || Array.isArray(vdcfg)) {
+        vdcfg = { enabled: false };
+        boot.host.log.log('WARNING', 'stages', `invalid ${cfgName} setting. resetting to: {'enabled': False}`);
+      }
+      const v = vdcfg as Dict;
+      if (!isTrue(v.enabled)) {
+        boot.host.log.log('DEBUG', 'stages', `${kind} consumption is disabled.`);
+        return;
+      }
+      const excluded = Array.isArray(v.disabled_handlers) ? v.disabled_handlers.map(String) : undefined;
+      boot.host.log.log('DEBUG', 'stages', `${kind} will be consumed. disabled_handlers=${JSON.stringify(excluded ?? null)}`);
+      await consumeParts({ host: boot.host, paths: boot.paths, iid: boot.iid, kind, ...(excluded ? { excluded } : {}) }, processed[kind]);
+    });
+  }
+  boot.resetCfg();
+}
+
+/** The config without vendor cloud-configs (cloud-init's ConfigMerger with include_vendor=False). */
+async function userAndSystemCfg(boot: Boot): Promise<Dict> {
+  const cfgs: Dict[] = [];
+  const p = boot.paths.ipathCur('cloud_config');
+  if ((await boot.host.fs.stat(p))?.kind === 'file') cfgs.push(await readConf(boot.host, p));
+  cfgs.push(boot.sysCfg);
+  return mergeManyDicts(cfgs);
+}
