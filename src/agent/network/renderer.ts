@@ -29,7 +29,7 @@ export interface RenderContext {
 /** Per-distro settings of each renderer (paths, headers, flavour), as the distro table gives them. */
 export interface RendererConfigs {
   eni?: { eniPath?: string; eniHeader?: string; netrulesPath?: string | null };
-  netplan?: { netplanPath?: string; netplanHeader?: string; features?: string[]; cleanDefault?: boolean };
+  netplan?: { netplanPath?: string; netplanHeader?: string; features?: string[]; cleanDefault?: boolean; postcmds?: boolean };
   sysconfig?: {
     control?: string;
     flavor?: 'rhel' | 'suse';
