@@ -1,12 +1,21 @@
-// Placeholder network step until the network code lands (owned by the network work, branch `net`):
-// it changes nothing and says so. Replace this file's body with the real renderer and bring-up;
-// the signature is the seam in ../network-step.ts.
+// The network step of the boot stages (the seam in ../network-step.ts): the local stage writes the
+// distro's network files before networking starts, the network stage brings them up.
 import type { NetworkStep } from '../network-step.js';
+import { applyNetworkConfig } from './apply-config.js';
+import { DISTRO_RENDERER_CONFIGS } from './distro-configs.js';
 
 export const applyNetwork: NetworkStep = async (input) => {
-  if (!input.render) {
-    input.host.log.log('DEBUG', 'stages', 'No network config applied. Neither a new instance nor datasource network update allowed');
-    return;
-  }
-  input.host.log.log('WARNING', 'stages', `network configuration from ${input.datasource ? input.datasource.format : 'fallback'} not rendered: no network renderer in this build`);
+  // the configured name when we know its layout (e.g. rocky), else the table's entry (its family)
+  const distroName = input.distro.name in DISTRO_RENDERER_CONFIGS ? input.distro.name : input.distro.info.name;
+  await applyNetworkConfig({
+    host: input.host,
+    distroName,
+    distroRenderers: input.distro.info.networkRenderers,
+    cfg: input.cfg,
+    bringUp: input.bringUp,
+    render: input.render,
+    cmdline: input.cmdline,
+    ...(input.datasource ? { datasource: input.datasource } : {}),
+    ...(input.dsname ? { dsname: input.dsname } : {}),
+  });
 };

@@ -1,7 +1,9 @@
 // `devel <tool>`: development tools. net-convert belongs to the network code.
 import type { Verb } from './args.js';
 
-const TOOLS: Record<string, () => Promise<{ default: (args: string[]) => Promise<number> }>> = {};
+const TOOLS: Record<string, () => Promise<{ default: (args: string[]) => Promise<number> }>> = {
+  'net-convert': () => import('./devel-net-convert.js'),
+};
 
 const verb: Verb = async (g) => {
   const [tool, ...rest] = g.rest;
