@@ -2,7 +2,7 @@
 // and the listeners. The only file that names the concrete store adapter.
 import { createWriteStream, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { NO_ACCESS_LOG, StreamAccessLog, type AccessLog } from './access-log.js';
 import { createApp } from './app.js';
 import { ConfigError, loadServeConfig, serveHelp, type ListenSpec, type ServeConfig } from './config.js';
@@ -10,7 +10,7 @@ import { ensureControlToken } from './control-token.js';
 import { InstanceIndex } from './guest/instance-index.js';
 import type { RenderContext } from './guest/render-context.js';
 import { createControlServer } from './http/control-server.js';
-import { createGuestServer } from './http/guest-server.js';
+import { createGuestServer } from './http/guest-http1.js';
 import { Registry } from './registry/registry.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -30,7 +30,7 @@ const LISTEN_ERRORS: Record<string, string> = {
   EINVAL: 'invalid address (an IPv6 link-local address needs its %interface)',
 };
 
-function listenOn(server: Server, spec: ListenSpec): Promise<AddressInfo> {
+function listenOn(server: Server | NetServer, spec: ListenSpec): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${spec.text}: ${LISTEN_ERRORS[e.code ?? ''] ?? e.message}${e.code ? ` (${e.code})` : ''}`));
     server.once('error', onError);
@@ -61,7 +61,8 @@ export async function serve(argv: string[], io: ServeIo = { stdout: process.stdo
     return 0;
   }
   let store: Store | undefined;
-  const servers: Server[] = [];
+  const servers: (Server | NetServer)[] = [];
+  const guestSockets = new Set<Socket>();
   try {
     const cfg = loadServeConfig(argv, io.env);
     const { token, generated } = ensureControlToken(cfg.controlTokenFile);
@@ -97,6 +98,11 @@ export async function serve(argv: string[], io: ServeIo = { stdout: process.stdo
     const onGuestError = (e: unknown) => say(`guest request failed: ${(e as Error)?.message ?? e}`);
     for (const spec of cfg.listen) {
       const server = createGuestServer(app.guest(spec.identify, spec.text), onGuestError);
+      // keep-alive guests must not hold a stopping service open
+      server.on('connection', (c) => {
+        guestSockets.add(c);
+        c.once('close', () => guestSockets.delete(c));
+      });
       servers.push(server);
       const a = await listenOn(server, spec);
       say(`guest listener on ${shown(a, spec)} (identify=${spec.identify})`);
@@ -118,7 +124,12 @@ export async function serve(argv: string[], io: ServeIo = { stdout: process.stdo
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
-    await Promise.all(servers.map((s) => new Promise((r) => { s.close(r); s.closeAllConnections(); })));
+    for (const c of guestSockets) c.destroy();
+    await Promise.all(servers.map((s) => new Promise((r) => {
+      s.close(r);
+      if ('closeAllConnections' in s) s.closeAllConnections();
+    })));
+
     log.flush();
     await store.close();
     if (cfg.pidFile) {

@@ -6,6 +6,38 @@ export interface Reply {
   readonly body: Buffer;
   /** [name, value, name, value, ...] including Content-Type and Content-Length. */
   readonly head: readonly string[];
+  /**
+   * The whole HTTP/1.1 response (status line, headers, blank line, body) when the producer built it
+   * in one piece; otherwise the server builds it once per reply object (see wireBytes).
+   */
+  readonly raw?: Buffer;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  100: 'Continue', 200: 'OK', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 411: 'Length Required',
+  413: 'Payload Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable', 505: 'HTTP Version Not Supported',
+};
+
+/** "HTTP/1.1 200 OK\r\nName: value\r\n...\r\n\r\n" for a status and flat header list. */
+export function headText(status: number, head: readonly string[], extra = ''): string {
+  let s = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
+  for (let i = 0; i + 1 < head.length; i += 2) s += `${head[i]}: ${head[i + 1]}\r\n`;
+  return `${s}${extra}\r\n`;
+}
+
+const wireCache = new WeakMap<Reply, Buffer>();
+
+/** The reply's full HTTP/1.1 bytes (keep-alive form), built once per reply object. */
+export function wireBytes(r: Reply): Buffer {
+  if (r.raw) return r.raw;
+  let b = wireCache.get(r);
+  if (!b) {
+    b = Buffer.concat([Buffer.from(headText(r.status, r.head), 'latin1'), r.body]);
+    wireCache.set(r, b);
+  }
+  return b;
 }
 
 export function makeReply(status: number, contentType: string, body: Buffer | Uint8Array | string, extra: readonly string[] = []): Reply {

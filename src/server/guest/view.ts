@@ -10,16 +10,19 @@ import { APPLICATION_JSON } from '../../wire/openstack/tree.js';
 import { atLeast, GRIZZLY, type OpenstackVersion } from '../../wire/openstack/versions.js';
 import { SEED_TEXT_LENGTH, writeRandomSeed } from './random-seed.js';
 import type { RenderContext } from './render-context.js';
-import { makeReply, type Reply } from './reply.js';
+import { headText, makeReply, type Reply } from './reply.js';
 import type { GuestRequest } from './request.js';
 
 /** A cached answer: a fixed reply, or a function for what must be fresh (random_seed, password). */
 export type Responder = Reply | ((req: GuestRequest, view: GuestView) => Reply | Promise<Reply>);
 
 interface SeedTemplate {
+  /** HTTP/1.1 status line and headers, then the document's text up to the seed. */
   before: Buffer;
+  /** Where the body starts inside `before`. */
+  bodyAt: number;
   after: Buffer;
-  length: number;
+  total: number;
   head: string[];
 }
 
@@ -56,14 +59,17 @@ export class GuestView {
       const b = Buffer.from(before, 'utf8');
       const a = Buffer.from(after, 'utf8');
       const length = b.length + SEED_TEXT_LENGTH + a.length;
-      t = { before: b, after: a, length, head: ['Content-Type', APPLICATION_JSON, 'Content-Length', String(length)] };
+      const head = ['Content-Type', APPLICATION_JSON, 'Content-Length', String(length)];
+      const http = Buffer.from(headText(200, head), 'latin1');
+      t = { before: Buffer.concat([http, b]), bodyAt: http.length, after: a, total: http.length + length, head };
       this.seedTemplates.set(version, t);
     }
-    const body = Buffer.allocUnsafe(t.length);
-    t.before.copy(body, 0);
-    writeRandomSeed(body, t.before.length);
-    t.after.copy(body, t.before.length + SEED_TEXT_LENGTH);
-    return { status: 200, body, head: t.head };
+    // One buffer holds the whole response; the body is a view into it.
+    const raw = Buffer.allocUnsafe(t.total);
+    t.before.copy(raw, 0);
+    writeRandomSeed(raw, t.before.length);
+    t.after.copy(raw, t.before.length + SEED_TEXT_LENGTH);
+    return { status: 200, body: raw.subarray(t.bodyAt), head: t.head, raw };
   }
 }
 
