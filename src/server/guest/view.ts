@@ -9,6 +9,7 @@ import { pythonJson, pythonJsonWithHole } from '../../wire/python-json.js';
 import { APPLICATION_JSON } from '../../wire/openstack/tree.js';
 import { atLeast, GRIZZLY, type OpenstackVersion } from '../../wire/openstack/versions.js';
 import { SEED_TEXT_LENGTH, writeRandomSeed } from './random-seed.js';
+import { responseBuffer } from './response-slab.js';
 import type { RenderContext } from './render-context.js';
 import { headText, makeReply, type Reply } from './reply.js';
 import type { GuestRequest } from './request.js';
@@ -65,7 +66,7 @@ export class GuestView {
       this.seedTemplates.set(version, t);
     }
     // One buffer holds the whole response; the body is a view into it.
-    const raw = Buffer.allocUnsafe(t.total);
+    const raw = responseBuffer(t.total);
     t.before.copy(raw, 0);
     writeRandomSeed(raw, t.before.length);
     t.after.copy(raw, t.before.length + SEED_TEXT_LENGTH);

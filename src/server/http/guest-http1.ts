@@ -76,9 +76,13 @@ interface Head {
   expectContinue: boolean;
 }
 
+// The header section in one pass: name ":" value lines, names are tokens (so obs-fold and spaces
+// before the colon fail), values are tab, visible ASCII or obs-text (no NUL, no bare CR or LF).
+const FIELDS = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n|$))*$/;
+
 function parseHead(text: string, peer: string, limits: Http1Limits): Head | Refuse {
-  const lines = text.split('\r\n');
-  const requestLine = lines[0]!;
+  const nl = text.indexOf('\r\n');
+  const requestLine = nl < 0 ? text : text.slice(0, nl);
   const sp1 = requestLine.indexOf(' ');
   const sp2 = requestLine.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) return new Refuse(400, 'malformed request line');
@@ -91,7 +95,6 @@ function parseHead(text: string, peer: string, limits: Http1Limits): Head | Refu
   if (proto === 'HTTP/1.1') version = '1.1';
   else if (proto === 'HTTP/1.0') version = '1.0';
   else return /^HTTP\/\d\.\d$/.test(proto) ? new Refuse(505, 'unsupported HTTP version') : new Refuse(400, 'malformed request line');
-  if (lines.length - 1 > limits.maxHeaders) return new Refuse(431, 'too many header fields');
   const names: string[] = [];
   const values: string[] = [];
   let contentLength = -1;
@@ -99,39 +102,53 @@ function parseHead(text: string, peer: string, limits: Http1Limits): Head | Refu
   let te = false;
   let connection = '';
   let expect = '';
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0) return new Refuse(400, 'malformed header field');
-    const name = line.slice(0, colon).toLowerCase();
-    if (!TOKEN.test(name)) return new Refuse(400, 'malformed header field name'); // also refuses obs-fold
-    let a = colon + 1;
-    let b = line.length;
-    while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
-    while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
-    const value = line.slice(a, b);
-    if (value.includes('\0') || value.includes('\n') || value.includes('\r')) return new Refuse(400, 'malformed header value');
-    names.push(name);
-    values.push(value);
-    if (name === 'content-length') {
-      if (!/^\d{1,15}$/.test(value)) return new Refuse(400, 'malformed Content-Length');
-      const n = Number(value);
-      if (contentLength >= 0 && contentLength !== n) return new Refuse(400, 'conflicting Content-Length');
-      contentLength = n;
-    } else if (name === 'transfer-encoding') {
-      if (te || value.toLowerCase() !== 'chunked') return new Refuse(501, 'only Transfer-Encoding: chunked is supported');
-      te = true;
-      chunked = true;
-    } else if (name === 'connection') {
-      connection = connection ? `${connection},${value.toLowerCase()}` : value.toLowerCase();
-    } else if (name === 'expect') {
-      expect = value.toLowerCase();
+  if (nl >= 0) {
+    const fields = text.slice(nl + 2);
+    if (!FIELDS.test(fields)) return new Refuse(400, 'malformed header field');
+    let at = 0;
+    while (at < fields.length) {
+      let eol = fields.indexOf('\r\n', at);
+      if (eol < 0) eol = fields.length;
+      if (names.length >= limits.maxHeaders) return new Refuse(431, 'too many header fields');
+      const colon = fields.indexOf(':', at);
+      const name = fields.slice(at, colon).toLowerCase();
+      let a = colon + 1;
+      let b = eol;
+      while (a < b && (fields.charCodeAt(a) === 32 || fields.charCodeAt(a) === 9)) a++;
+      while (b > a && (fields.charCodeAt(b - 1) === 32 || fields.charCodeAt(b - 1) === 9)) b--;
+      const value = fields.slice(a, b);
+      at = eol + 2;
+      names.push(name);
+      values.push(value);
+      switch (name) {
+        case 'content-length': {
+          if (!/^\d{1,15}$/.test(value)) return new Refuse(400, 'malformed Content-Length');
+          const n = Number(value);
+          if (contentLength >= 0 && contentLength !== n) return new Refuse(400, 'conflicting Content-Length');
+          contentLength = n;
+          break;
+        }
+        case 'transfer-encoding':
+          if (te || value.toLowerCase() !== 'chunked') return new Refuse(501, 'only Transfer-Encoding: chunked is supported');
+          te = true;
+          chunked = true;
+          break;
+        case 'connection':
+          connection = connection ? `${connection},${value.toLowerCase()}` : value.toLowerCase();
+          break;
+        case 'expect':
+          expect = value.toLowerCase();
+          break;
+      }
     }
   }
   if (chunked && contentLength >= 0) return new Refuse(400, 'both Content-Length and Transfer-Encoding');
   if (chunked && version === '1.0') return new Refuse(400, 'chunked body in HTTP/1.0');
-  const tokens = connection ? connection.split(',').map((t) => t.trim()) : [];
-  const keepAlive = version === '1.1' ? !tokens.includes('close') : tokens.includes('keep-alive');
+  let keepAlive = version === '1.1';
+  if (connection) {
+    const tokens = connection.split(',').map((t) => t.trim());
+    keepAlive = version === '1.1' ? !tokens.includes('close') : tokens.includes('keep-alive');
+  }
   return {
     req: new Http1Request(method, target, peer, names, values),
     version,

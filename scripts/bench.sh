@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm run bench`: benchmarks, not tests. Each prints its figures; docs/benchmarks.md records them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-system-deps.sh
+[[ -d node_modules ]] || npm ci --no-fund --no-audit
+npm run --silent build
+# the metadata service against nginx serving the same document (issue 2)
+node scripts/bench-metadata.mjs "$@"
