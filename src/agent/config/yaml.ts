@@ -1,21 +1,16 @@
-// YAML as cloud-init reads it: PyYAML's safe_load, i.e. YAML 1.1 (yes/no/on/off booleans, 0755
-// octals, sexagesimals, timestamps, merge keys), duplicate keys allowed with the last one winning,
-// aliases bounded against expansion bombs.
-import { parse } from 'yaml';
+// YAML as cloud-init reads it: PyYAML's safe_load (YAML 1.1 with PyYAML's own implicit types:
+// yes/no/on/off booleans but y/n strings, 0755 octals, sexagesimals, timestamps, merge keys;
+// duplicate keys allowed, the last one winning; aliases bounded against expansion bombs). The
+// loader itself is shared with the network code (network/pyyaml-load.ts).
+import { loadPyYaml } from '../network/pyyaml-load.js';
 
 export class YamlError extends Error {}
 
 export function loadYaml(text: string): unknown {
   try {
-    return parse(text, {
-      version: '1.1',
-      uniqueKeys: false,
-      merge: true,
-      maxAliasCount: 1000,
-      prettyErrors: false,
-      strict: false,
-    });
+    return loadPyYaml(text);
   } catch (e) {
+    // the first line only: later lines quote the document, which may hold secrets
     throw new YamlError((e as Error).message.split('\n')[0] ?? 'invalid YAML');
   }
 }

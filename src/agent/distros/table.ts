@@ -33,6 +33,8 @@ export interface DistroInfo {
   usrLibExec: string;
   /** Locked accounts get this command (distro lock_passwd). */
   lockPasswd: string[];
+  /** The address manage_etc_hosts: localhost maps the hostname to (Debian uses 127.0.1.1). */
+  localhostIp: string;
 }
 
 const DEBIAN_USER = {
@@ -55,6 +57,7 @@ const debianBase = {
   preferFqdn: false,
   usrLibExec: '/usr/lib',
   lockPasswd: ['passwd', '-l'],
+  localhostIp: '127.0.1.1',
 };
 
 const rhelBase = {
@@ -70,6 +73,7 @@ const rhelBase = {
   preferFqdn: true,
   usrLibExec: '/usr/libexec',
   lockPasswd: ['passwd', '-l'],
+  localhostIp: '127.0.0.1',
 };
 
 export const DISTROS: readonly DistroInfo[] = [

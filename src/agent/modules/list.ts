@@ -29,13 +29,14 @@ import { scriptsUser } from './scripts-user.js';
 import { sshAuthkeyFingerprints } from './ssh-authkey-fingerprints.js';
 import { keysToConsole } from './keys-to-console.js';
 import { finalMessage } from './final-message.js';
+import { packageUpdateUpgradeInstall } from './package-update-upgrade-install.js';
 import { UNIMPLEMENTED } from './unimplemented.js';
 
 export const MODULES: readonly ModuleDef[] = [
   migrator, seedRandom, bootcmd, writeFilesModule, growpart, resizefs, mounts, setHostnameModule, updateHostnameModule,
   updateEtcHosts, usersGroups, ssh, sshImportId, localeModule, setPasswords, grubDpkg, aptConfigure, runcmd, byobu,
   writeFilesDeferred, resetRmc, refreshRmcAndInterface, rightscaleUserdata, scriptsVendor, scriptsPerOnce, scriptsPerBoot,
-  scriptsPerInstance, scriptsUser, sshAuthkeyFingerprints, keysToConsole, installHotplug, finalMessage,
+  scriptsPerInstance, scriptsUser, sshAuthkeyFingerprints, keysToConsole, installHotplug, finalMessage, packageUpdateUpgradeInstall,
   ...UNIMPLEMENTED,
 ];
 

@@ -33,7 +33,6 @@ export const UNIMPLEMENTED: readonly ModuleDef[] = [
   gap('lxd', PER_INSTANCE, ['ubuntu'], ['lxd']),
   gap('mcollective', PER_INSTANCE, 'all', ['mcollective']),
   gap('ntp', PER_INSTANCE, ['alpine', 'cos', 'debian', 'freebsd', 'openbsd', 'opensuse', 'sles', 'ubuntu', ...RHEL_FAMILY], ['ntp']),
-  gap('package_update_upgrade_install', PER_INSTANCE, 'all', ['apt_update', 'package_update', 'apt_upgrade', 'package_upgrade', 'packages']),
   gap('phone_home', PER_INSTANCE, 'all', ['phone_home']),
   gap('power_state_change', PER_INSTANCE, 'all', ['power_state']),
   gap('puppet', PER_INSTANCE, 'all', ['puppet']),

@@ -82,7 +82,7 @@ export const updateEtcHosts: ModuleDef = {
       const existing = await ctx.host.fs.readTextIfExists(hostsFn);
       const eh = new HostsConf(existing ?? '');
       const header = existing === undefined ? `# Added by cloud-init v. ${CLOUD_INIT_COMPAT_VERSION} on ${rfc2822Now()}` : '';
-      const ip = '127.0.0.1';
+      const ip = ctx.distro.info.localhostIp;
       const prev = eh.getEntry(ip);
       let change = false;
       if (!prev.length) {

@@ -125,7 +125,7 @@ function representScalar(v: unknown): Scalar {
   return { text: String(v), isString: true };
 }
 
-const isCollection = (v: unknown): v is object => typeof v === 'object' && v !== null && !(v instanceof Date);
+const isCollection = (v: unknown): v is object => typeof v === 'object' && v !== null && !(v instanceof Date) && !(v instanceof Uint8Array);
 
 function sortedEntries(o: Record<string, unknown>): Array<[string, unknown]> {
   return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -206,6 +206,7 @@ class Emitter {
       this.emitted.add(v);
       if (anchor) this.indicator('&' + anchor, true);
     }
+    if (v instanceof Uint8Array) return this.binary(v);
     if (Array.isArray(v)) {
       if (v.length === 0) return this.indicator('[]', true);
       const indentless = ctx.mapping && !this.indention;
@@ -243,6 +244,21 @@ class Emitter {
       return;
     }
     this.scalar(representScalar(v), ctx.simpleKey);
+  }
+
+  // PyYAML's represent_binary: `!!binary |` and base64.encodebytes' 76-column lines as a literal block
+  private binary(b: Uint8Array): void {
+    this.increaseIndent(true);
+    this.indicator('!!binary', true);
+    const lines = Buffer.from(b).toString('base64').match(/.{1,76}/g) ?? [];
+    this.indicator(lines.length ? '|' : '|-', true);
+    for (const line of lines) {
+      this.lineBreak();
+      this.write(' '.repeat(this.indent ?? 0));
+      this.write(line);
+    }
+    this.lineBreak();
+    this.indent = this.indents.pop();
   }
 
   private scalar(s: Scalar, simpleKey: boolean): void {

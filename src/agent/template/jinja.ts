@@ -463,15 +463,18 @@ function renderNodes(nodes: Node[], scope: Scope): string {
   return out;
 }
 
-/** Renders a Jinja template body (without the "## template: jinja" header line). */
+/**
+ * Renders a Jinja template body (without the "## template: jinja" header line). Jinja drops one
+ * trailing newline of the source; cloud-init adds it back, so a trailing newline is kept.
+ */
 export function renderJinja(src: string, vars: Scope): string {
-  // Jinja drops one trailing newline of the source (keep_trailing_newline=False)
-  const body = src.endsWith('\n') ? src.slice(0, -1) : src;
+  const trailing = src.endsWith('\n');
+  const body = trailing ? src.slice(0, -1) : src;
   const toks = lex(body);
   const pos = { i: 0 };
   const r = parseNodes(toks, pos, []);
   if (pos.i < toks.length) throw new JinjaError(`unexpected {% ${(toks[pos.i] as { v: string }).v} %}`);
-  return renderNodes(r.nodes, { ...vars });
+  return renderNodes(r.nodes, { ...vars }) + (trailing ? '\n' : '');
 }
 
 /** Splits "## template: jinja" (or basic) off a template file. */
