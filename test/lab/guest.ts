@@ -3,7 +3,7 @@
 // over a cached rootfs (+ a layer of planted files). upper/ is exactly what the guest's boots changed.
 // The guest sees its own sysfs (so /sys/class/net/eth0/address is our MAC), planted DMI files, a
 // kernel command line of our choosing, a private /dev and, per boot, fresh /run and /tmp.
-import { openSync, mkdirSync, writeFileSync, readFileSync, readlinkSync, createWriteStream, existsSync, constants, type WriteStream } from 'node:fs';
+import { openSync, rmSync, mkdirSync, writeFileSync, readFileSync, readlinkSync, createWriteStream, existsSync, constants, type WriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { command, type CommandOptions, type CommandResult } from './command.js';
@@ -252,6 +252,20 @@ for n in $nodes; do
 done
 `;
     await this.sandbox.exec(['bash', '-c', script, 'guest-setup', d, lowers, blockSys, nodes]);
+  }
+
+  /** Changes DMI fields from the next read on (e.g. a new product_uuid before a reboot); null removes one. */
+  setDmi(fields: Partial<Record<DmiField, string | null>>): void {
+    for (const [k, v] of Object.entries(fields)) {
+      const p = this.sandbox.hostPath(join(this.dir, 'merged/sys/class/dmi/id', k));
+      rmSync(p, { force: true });
+      if (v !== null && v !== undefined) writeFileSync(p, `${v}\n`, { mode: ROOT_ONLY_DMI.has(k) ? 0o400 : 0o444 });
+    }
+  }
+
+  /** Changes the guest's /proc/cmdline from the next read on. */
+  setCmdline(cmdline: string): void {
+    writeFileSync(join(this.dir, 'cmdline'), `${cmdline}\n`); // same inode: the bind mount shows it at once
   }
 
   /**

@@ -65,8 +65,9 @@ export class Hypervisor {
   }
 
   /**
-   * The environment of processes started here: the caller's, with HOME and the XDG directories moved
-   * into the lab's run directory so that per-user state (tokens, configs) stays private to this lab.
+   * The environment of processes started here: the caller's, with HOME, the XDG directories and
+   * KINDLING_STATE_DIR moved into the lab's run directory, so that state (tokens, databases, configs)
+   * stays private to this lab.
    */
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const home = join(this.dir, 'home');
@@ -77,6 +78,8 @@ export class Hypervisor {
       XDG_CONFIG_HOME: join(home, '.config'),
       XDG_DATA_HOME: join(home, '.local/share'),
       XDG_RUNTIME_DIR: join(home, 'run'),
+      // kindling serve and its CLI keep their database and control token here, not in the host's /var/lib/kindling
+      KINDLING_STATE_DIR: join(this.dir, 'kindling-state'),
       ...extra,
     };
   }
