@@ -22,8 +22,8 @@ export interface RandomTreeOptions {
   /** Characters names are drawn from. */
   alphabet?: string[];
   maxNameBytes?: number;
-  /** Compare names without case (FAT); avoids siblings differing only in case. */
-  caseInsensitive?: boolean;
+  /** FAT: siblings never differ only in case, and no name ends in a dot or a space. */
+  fat?: boolean;
 }
 
 const DEFAULT_ALPHABET = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', '.', '.', '-', '_', ' ', '~', '+', ',', '=', '@', 'é', 'ü', '✓', '中', '😀'];
@@ -46,7 +46,7 @@ export function randomTree(seed: number, o: RandomTreeOptions = {}): DirNode {
       if (Buffer.byteLength(s + ch) > Math.min(want, maxBytes)) break;
       s += ch;
     }
-    if (s === '' || s === '.' || s === '..' || s.trim() !== s) return `n${int(1e6)}`;
+    if (s === '' || s === '.' || s === '..' || s.trim() !== s || (o.fat && s.endsWith('.'))) return `n${int(1e6)}`;
     return s;
   };
   const size = (): number => {
@@ -65,7 +65,7 @@ export function randomTree(seed: number, o: RandomTreeOptions = {}): DirNode {
     const count = wide ? 150 + int(150) : int(maxEntries + 1);
     for (let i = 0; i < count && budget > 0; i++) {
       const n = name();
-      const key = o.caseInsensitive ? n.toUpperCase() : n;
+      const key = o.fat ? n.toUpperCase() : n;
       if (keys.has(key)) continue;
       keys.add(key);
       budget--;

@@ -44,12 +44,12 @@ export function pieceLength(p: Piece): number {
  * files then costs a few large writes instead of thousands of small ones.
  */
 export async function* pieceStream(pieces: Iterable<Piece>): AsyncGenerator<Uint8Array> {
-  let batch = new Uint8Array(BATCH);
+  let batch: Uint8Array = Buffer.allocUnsafe(BATCH); // only the written prefix is ever yielded
   let used = 0;
   function* flush(): Generator<Uint8Array> {
     if (used === 0) return;
     yield batch.subarray(0, used);
-    batch = new Uint8Array(BATCH);
+    batch = Buffer.allocUnsafe(BATCH);
     used = 0;
   }
   function* bytes(b: Uint8Array): Generator<Uint8Array> {

@@ -45,16 +45,38 @@ export async function writeImageFile(image: Image, path: string, opts: WriteImag
   let failure: unknown;
   try {
     let pos = 0;
-    for await (const chunk of image.chunks()) {
-      if (!isZeroChunk(chunk)) {
+    // Chunks are gathered into one writev of up to 1 MiB: a small image costs one system call.
+    let pending: Uint8Array[] = [];
+    let pendingAt = 0, pendingBytes = 0;
+    const flush = async () => {
+      let at = pendingAt;
+      for (const b of pending) {
+        // writev may write short; finish each buffer with plain writes
         let off = 0;
-        while (off < chunk.byteLength) {
-          const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off, pos + off);
-          off += bytesWritten;
-        }
+        while (off < b.byteLength) off += (await fh!.write(b, off, b.byteLength - off, at + off)).bytesWritten;
+        at += b.byteLength;
+      }
+      pending = [];
+      pendingBytes = 0;
+    };
+    const flushv = async () => {
+      if (!pending.length) return;
+      const { bytesWritten } = await fh!.writev(pending, pendingAt);
+      if (bytesWritten === pendingBytes) { pending = []; pendingBytes = 0; return; }
+      await flush(); // rare: rewrite the batch in full with positioned writes
+    };
+    for await (const chunk of image.chunks()) {
+      if (isZeroChunk(chunk)) {
+        await flushv();
+      } else {
+        if (!pending.length) pendingAt = pos;
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= 1 << 20) await flushv();
       }
       pos += chunk.byteLength;
     }
+    await flushv();
     if (pos !== image.size) throw new Error(`internal: wrote ${pos} bytes of ${image.size}`);
     await fh.truncate(pos); // materialises a trailing run of zeros
     await fh.chmod(opts.mode ?? 0o600); // the umask may have narrowed the open() mode
