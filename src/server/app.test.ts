@@ -23,6 +23,7 @@ async function setup(now = Date.parse('2026-01-01T00:00:00Z')) {
   const app = createApp({
     registry, index, ctx, log: NO_ACCESS_LOG,
     control: { token: 't'.repeat(32), version: 'test', notReady: () => undefined, health: () => ({}), logError: () => {} },
+    drives: { publisher: 'Kindling test', nocloudNetworkConfig: () => 'version: 1\nconfig: []\n' },
   });
   const guest = app.guest('source-ip', 'test');
   const ask = async (target: string, opts: { peer?: string; method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply & { text: string; type: string }> => {

@@ -6,6 +6,7 @@ import type { RenderContext } from './guest/render-context.js';
 import type { Identify, IdentifyMode } from './identify/identify.js';
 import { sourceIp } from './identify/source-ip.js';
 import type { Registry } from './registry/registry.js';
+import type { DriveDeps } from './routes/config-drive.js';
 import { createControlHandler, type ControlDeps, type ControlHandler } from './routes/control-api.js';
 import { createGuestHandler, type GuestHandler } from './routes/guest.js';
 import { OpenstackRoutes } from './routes/openstack.js';
@@ -15,7 +16,9 @@ export interface AppDeps {
   index: InstanceIndex;
   ctx: RenderContext;
   log: AccessLog;
-  control: Omit<ControlDeps, 'registry'>;
+  control: Omit<ControlDeps, 'registry' | 'drives'>;
+  /** What building config drives needs beyond the render context (see routes/config-drive.ts). */
+  drives: Omit<DriveDeps, 'ctx'>;
 }
 
 export interface App {
@@ -31,6 +34,6 @@ export function createApp(deps: AppDeps): App {
   };
   return {
     guest: (mode, name) => createGuestHandler({ openstack, log: deps.log }, identifiers[mode](), name),
-    control: createControlHandler({ ...deps.control, registry: deps.registry }),
+    control: createControlHandler({ ...deps.control, registry: deps.registry, drives: { ...deps.drives, ctx: deps.ctx } }),
   };
 }

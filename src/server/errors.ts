@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'unprocessable'
   | 'store_unavailable'
   | 'internal';
 

@@ -53,8 +53,14 @@ function openAccessLog(cfg: ServeConfig, io: ServeIo): AccessLog {
   return new StreamAccessLog(stream);
 }
 
+/** What the composition root above the service plugs in (code the service must not import itself). */
+export interface ServeDeps {
+  /** network_data.json → NoCloud network-config, for NoCloud seed images. */
+  nocloudNetworkConfig(networkDataJson: string): string;
+}
+
 /** Runs the service until SIGTERM/SIGINT; resolves to the exit status. */
-export async function serve(argv: string[], io: ServeIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   const say = (line: string) => io.stderr.write(`kindling: ${line}\n`);
   if (argv.includes('-h') || argv.includes('--help')) {
     io.stdout.write(serveHelp());
@@ -94,6 +100,7 @@ export async function serve(argv: string[], io: ServeIo = { stdout: process.stdo
         health: () => ({ instances: index.size, store: liveStore.description, version: VERSION }),
         logError: (m) => say(m),
       },
+      drives: { publisher: `Kindling ${VERSION}`, nocloudNetworkConfig: deps.nocloudNetworkConfig },
     });
     const onGuestError = (e: unknown) => say(`guest request failed: ${(e as Error)?.message ?? e}`);
     for (const spec of cfg.listen) {

@@ -11,6 +11,8 @@ export interface Reply {
    * in one piece; otherwise the server builds it once per reply object (see wireBytes).
    */
   readonly raw?: Buffer;
+  /** A body too large to hold (a config drive image): streamed instead of `body`, its length in `head`. */
+  readonly stream?: AsyncIterable<Uint8Array>;
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -1,5 +1,7 @@
 // Binds the control handler to node:http, with a body cap and the access log.
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { AccessLog } from '../access-log.js';
 import type { ControlHandler, ControlRequest } from '../routes/control-api.js';
 
@@ -32,8 +34,15 @@ export function createControlServer(handler: ControlHandler, log: AccessLog): Se
       };
       handler(cr).then((r) => {
         res.writeHead(r.status, r.head as string[]);
+        const done = () => log.control(cr.peer, cr.method, cr.target, r.status, performance.now() - started);
+        if (r.stream && req.method !== 'HEAD') {
+          // A failure mid-stream can only cut the connection: the client sees fewer bytes than
+          // Content-Length announced, never a complete-looking wrong image.
+          pipeline(Readable.from(r.stream, { objectMode: false }), res).then(done, () => res.destroy());
+          return;
+        }
         res.end(req.method === 'HEAD' ? undefined : r.body);
-        log.control(cr.peer, cr.method, cr.target, r.status, performance.now() - started);
+        done();
       }, () => res.destroy());
     });
   });

@@ -7,6 +7,7 @@ import { makeReply, type Reply } from '../guest/reply.js';
 import { toApi } from '../registry/representation.js';
 import type { Registry } from '../registry/registry.js';
 import { openApiDocument } from './openapi.js';
+import { configDriveReply, type DriveDeps } from './config-drive.js';
 
 export interface ControlRequest {
   method: string;
@@ -19,6 +20,7 @@ export interface ControlRequest {
 
 export interface ControlDeps {
   registry: Registry;
+  drives: DriveDeps;
   token: string;
   version: string;
   /** Readiness for /healthz: undefined when ready, else why not. */
@@ -127,6 +129,10 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
         return noContent();
       }
       throw methodNotAllowed(['GET', 'PUT', 'DELETE']);
+    }
+    if (parts[2] === 'config-drive') {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(['GET']);
+      return configDriveReply(await deps.registry.get(id), query, deps.drives);
     }
     if (parts[2] === 'password') {
       if (method === 'GET') return json(200, { password: (await deps.registry.get(id)).password });

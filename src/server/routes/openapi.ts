@@ -106,6 +106,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: { summary: 'The password the guest posted', responses: { 200: { description: '{"password": string|null}' } } },
         delete: { summary: 'Clear it (the guest can post again)', responses: { 204: { description: 'cleared' } } },
       },
+      '/v1/instances/{uuid}/config-drive': {
+        parameters: [idParam],
+        get: {
+          summary: 'The config drive (config-2) or NoCloud seed (cidata) image, streamed with its exact Content-Length',
+          parameters: [{
+            name: 'format', in: 'query', schema: { type: 'string', enum: ['iso', 'vfat', 'nocloud', 'nocloud-vfat'], default: 'iso' },
+            description: 'iso: ISO 9660 + Rock Ridge + Joliet, as genisoimage -J -r; vfat: Nova\'s 64 MiB FAT image; nocloud(-vfat): a NoCloud seed',
+          }],
+          responses: {
+            200: { description: 'the image', content: { 'application/x-iso9660-image': {}, 'application/octet-stream': {} } },
+            400: errResponse('unknown format'),
+            404: errResponse('unknown instance'),
+            422: errResponse('the tree does not fit the medium (vfat: 64 MiB)'),
+          },
+        },
+      },
     },
   };
 }
