@@ -12,8 +12,13 @@ export interface NetworkStepInput {
   host: Host;
   distro: DistroChoice;
   paths: Paths;
-  /** The merged system config (system_info.network, network:, disable_network_activation...). */
+  /** The merged config (system_info.network, disable_network_activation, updates...). */
   cfg: Record<string, unknown>;
+  /**
+   * The system config alone (cloud.cfg, cloud.cfg.d, /run/cloud-init/cloud.cfg, the kernel command
+   * line): the only place a `network:` key is read from, so that user-data never changes it.
+   */
+  systemCfg?: Record<string, unknown>;
   stage: 'local' | 'network';
   bringUp: boolean;
   /** false: only re-apply interface renames (not a new instance, no update event allowed). */

@@ -134,6 +134,7 @@ async function networkStep(env: StageEnv, boot: Boot, stage: 'local' | 'network'
       distro: boot.distro,
       paths: boot.paths,
       cfg,
+      systemCfg: boot.sysCfg,
       stage,
       bringUp,
       render,

@@ -147,3 +147,10 @@ test('no renderer available: an ERROR line, nothing written', async () => {
     h.cleanup();
   }
 });
+
+test('the network: key is read from the system config only, never from the merged config (user-data)', withGuest(async (h) => {
+  const fromUserData = { network: { version: 1, config: [{ type: 'physical', name: 'eth0', mac_address: 'fa:16:3e:d8:bb:81', subnets: [{ type: 'static', address: '10.66.0.6/24' }] }] } };
+  const r = await applyNetworkConfig(debian(h, { cfg: fromUserData, systemCfg: {}, datasource: { format: 'openstack', config: STATIC } }));
+  assert.equal(r.source, 'ds');
+  assert.match(h.read(ENI), /address 169\.254\.0\.10\/16/);
+}));

@@ -131,3 +131,27 @@ test('systemd-networkd builds a bridge from our .netdev and .network files (22.4
     assert.match((await g.exec(['ip', '-o', '-4', 'addr', 'show', 'br0'])).stdout, /inet 10\.77\.0\.5\/24 /);
   });
 });
+
+test('user-data never changes the network config, not even on a later boot (22.4 lets it)', { timeout: 300_000 }, async () => {
+  // user-data asking for re-rendering at every boot (allowed: it is how cloud-init documents
+  // `updates`) and giving a network config of its own (never allowed)
+  const userData = `#cloud-config\nupdates:\n  network:\n    when: [boot]\nnetwork:\n  version: 1\n  config:\n  - type: physical\n    name: eth0\n    mac_address: "${MAC}"\n    subnets: [{type: static, address: 169.254.0.99/16}]\n`;
+  const uuid = '6f8b4f5e-9d7c-4f5a-8f51-2f0d3c1b7a11';
+  const second: Record<string, string> = {};
+  await withLab({ name: 'net-ud' }, async (lab) => {
+    await serveStaticTree(lab.hv, { uuid, hostname: 'nethost', networkData: STATIC, userData });
+    for (const agent of ['kindling', 'cloud-init'] as const) {
+      const g = await lab.addGuest({ name: agent, rootfs: 'node', mac: MAC, dmi: { product_uuid: uuid } });
+      for (const n of [1, 2]) {
+        const boot = await g.boot({ agent });
+        if (agent === 'kindling') assert.ok(boot.ok, readFileSync(boot.log, 'utf8').slice(-4000));
+        if (n === 1) assert.match(g.readFile(ENI), /address 169\.254\.0\.10\/16/, `${agent}: first boot from network_data.json`);
+      }
+      second[agent] = (await eth0(g)).trim();
+      await g.close();
+    }
+  });
+  assert.match(second.kindling!, /inet 169\.254\.0\.10\/16 /);
+  // the reference: 22.4 merges the stored user-data into its config and renders its `network:`
+  assert.match(second['cloud-init']!, /inet 169\.254\.0\.99\/16 /);
+});

@@ -31,8 +31,14 @@ export interface NetworkApplyInput {
   distroName: string;
   /** the distro table's renderer preference; system_info.network.renderers overrides it */
   distroRenderers?: string[];
-  /** the merged system config: cloud.cfg, cloud.cfg.d, /run/cloud-init/cloud.cfg, never user-data */
+  /** the merged config (system_info.network, disable_network_activation, ...) */
   cfg: Record<string, unknown>;
+  /**
+   * The system config alone: its `network:` key is the system_cfg source. User-data never changes the
+   * network config (cloud-init's documented rule, which 22.4 breaks once user-data's cloud-config has
+   * been merged into its config on a later boot); without it, cfg's key is used.
+   */
+  systemCfg?: Record<string, unknown>;
   bringUp: boolean;
   /** false: not a new instance and no update event: only re-apply the NIC names */
   render: boolean;
@@ -123,7 +129,7 @@ async function findConfig(input: NetworkApplyInput, log: (l: LogLevel, m: string
   }
   const ds = await datasourceConfig(input, log);
   const order = SOURCE_ORDER[input.dsname ?? ''] ?? DEFAULT_SOURCE_ORDER;
-  const picked = pickSource({ cmdline, initramfs, systemCfg: input.cfg.network, ds }, order);
+  const picked = pickSource({ cmdline, initramfs, systemCfg: (input.systemCfg ?? input.cfg).network, ds }, order);
   if (picked) return { config: picked.config, source: picked.source as SourceName, disabled: picked.disabled };
   const fb = await fallbackConfig(host, { log: (m) => log('DEBUG', m) });
   return { config: fb, source: 'fallback', disabled: false };

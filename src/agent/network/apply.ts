@@ -12,6 +12,7 @@ export const applyNetwork: NetworkStep = async (input) => {
     distroName,
     distroRenderers: input.distro.info.networkRenderers,
     cfg: input.cfg,
+    ...(input.systemCfg ? { systemCfg: input.systemCfg } : {}),
     bringUp: input.bringUp,
     render: input.render,
     cmdline: input.cmdline,
