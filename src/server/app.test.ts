@@ -1,46 +1,9 @@
 // The app without sockets: hand-built requests, platform facts (the peer) passed in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { NO_ACCESS_LOG } from './access-log.js';
-import { createApp } from './app.js';
-import { InstanceIndex } from './guest/instance-index.js';
-import type { Reply } from './guest/reply.js';
-import type { GuestRequest } from './guest/request.js';
-import { Registry } from './registry/registry.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { SEED, testApp } from './app.fixture.js';
 
-const SEED = JSON.parse(readFileSync('examples/seed-instance.json', 'utf8')) as Record<string, any>;
-const GUEST = '169.254.0.2';
-
-async function setup(now = Date.parse('2026-01-01T00:00:00Z')) {
-  const store = new SqliteStore(':memory:');
-  await store.migrate();
-  const ctx = { dhcpDomain: 'novalocal', vendorData: {}, now: () => now };
-  const index = new InstanceIndex(ctx);
-  const registry = new Registry(store);
-  registry.onChange((c) => index.apply(c));
-  const app = createApp({
-    registry, index, ctx, log: NO_ACCESS_LOG,
-    control: { token: 't'.repeat(32), version: 'test', notReady: () => undefined, health: () => ({}), logError: () => {} },
-    drives: { publisher: 'Kindling test', nocloudNetworkConfig: () => 'version: 1\nconfig: []\n' },
-  });
-  const guest = app.guest('source-ip', 'test');
-  const ask = async (target: string, opts: { peer?: string; method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply & { text: string; type: string }> => {
-    const req: GuestRequest = {
-      method: opts.method ?? 'GET',
-      target,
-      peer: opts.peer ?? GUEST,
-      header: (n) => opts.headers?.[n],
-      ...(opts.body !== undefined ? { body: Buffer.from(opts.body), bodyTooLarge: opts.body.length > 4096 } : {}),
-    };
-    const r = await guest(req);
-    const type = r.head[r.head.indexOf('Content-Type') + 1] ?? '';
-    assert.equal(r.head[r.head.indexOf('Content-Length') + 1], String(r.body.length));
-    return { ...r, text: r.body.toString('utf8'), type };
-  };
-  return { store, registry, index, ask };
-}
+const setup = (now?: number) => testApp(now === undefined ? {} : { now });
 
 test('the seed over every API the real cloud-init reads', async () => {
   const { registry, ask } = await setup();
@@ -76,7 +39,8 @@ test('the seed over every API the real cloud-init reads', async () => {
   assert.equal((await ask('/latest/meta-data/public-keys/')).text, '0=lab-keys');
   assert.equal((await ask('/2009-04-04/meta-data/local-hostname')).text, 'rhel.novalocal');
   assert.equal((await ask('/ec2/latest/meta-data/instance-id')).text, 'i-380cc09f25ce4a4ea');
-  assert.equal((await ask('/latest')).text, 'meta-data/\nuser-data');
+  assert.equal((await ask('/latest')).text, 'dynamic/\nmeta-data/\nuser-data');
+  assert.equal((await ask('/2008-09-01')).text, 'meta-data/\nuser-data');
   assert.equal((await ask('/latest/user-data')).text, SEED.user_data);
 });
 
@@ -110,7 +74,7 @@ test('user_data: 404 and unlisted when absent; changes are visible on the next r
   await registry.create({ ...SEED, user_data: null });
   assert.equal((await ask('/openstack/latest/user_data')).status, 404);
   assert.ok(!(await ask('/openstack/latest')).text.includes('user_data'));
-  assert.equal((await ask('/latest')).text, 'meta-data/');
+  assert.equal((await ask('/latest')).text, 'dynamic/\nmeta-data/');
   assert.equal((await ask('/latest/user-data')).status, 404);
   await registry.setUserData(SEED.uuid, new Uint8Array([1, 2, 3]));
   assert.deepEqual([...(await ask('/openstack/latest/user_data')).body], [1, 2, 3]);

@@ -2,12 +2,13 @@
 // file (YAML or JSON) over defaults. One table describes every option, so parsing, the
 // environment, the file keys and --help never disagree. Anything wrong is a ConfigError: the
 // command prints its one line and exits 2.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject } from '../wire/instance.js';
 import { IDENTIFY_MODES, type IdentifyMode } from './identify/identify.js';
+import { TrustedProxies } from './identify/trusted-proxies.js';
 import { defaultStateDir } from './state-dir.js';
 
 export class ConfigError extends Error {
@@ -34,6 +35,13 @@ export interface ServeConfig {
   accessLog: string;
   pidFile: string | undefined;
   configFile: string | undefined;
+  region: string;
+  trustedProxies: string[];
+  /** Read from --proxy-secret-file; never logged. */
+  proxySecret: string | undefined;
+  /** undefined: no per-instance rate limit. */
+  rateLimit: { rate: number; burst: number } | undefined;
+  tokenKey: Buffer | undefined;
 }
 
 interface OptionSpec {
@@ -67,6 +75,23 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'access-log', env: 'KINDLING_ACCESS_LOG', arg: 'FILE|-|off', defaultText: '- (standard output)',
     help: 'Where the access log goes. It records peer, instance, method, path, status and size; never bodies, ' +
       'user data, passwords or tokens.' },
+  { name: 'trusted-proxy', env: 'KINDLING_TRUSTED_PROXY', arg: 'ADDR[/BITS]', repeatable: true, defaultText: 'none',
+    help: 'An address or CIDR block allowed to speak for guests: neutron-proxy listeners accept only these peers, ' +
+      'forwarded-for listeners believe X-Forwarded-For only from them. In the environment, separate with spaces.' },
+  { name: 'proxy-secret-file', env: 'KINDLING_PROXY_SECRET_FILE', arg: 'FILE', defaultText: 'none',
+    help: 'The shared secret of neutron-proxy listeners (Neutron\'s metadata_proxy_shared_secret): X-Instance-ID-Signature ' +
+      'must be hex HMAC-SHA256(secret, X-Instance-ID). The service refuses to start in that mode without a non-empty ' +
+      'secret, and refuses a file readable by everyone.' },
+  { name: 'rate-limit', env: 'KINDLING_RATE_LIMIT', arg: 'PER_SECOND', defaultText: '50',
+    help: 'Per-instance rate limit on guest listeners, in requests per second sustained; past it and the burst a guest ' +
+      'gets 429 with Retry-After. 0 disables it.' },
+  { name: 'rate-limit-burst', env: 'KINDLING_RATE_LIMIT_BURST', arg: 'N', defaultText: '200',
+    help: 'Requests a guest may make at once before the rate applies (cloud-init\'s crawl of both APIs is about 70).' },
+  { name: 'region', env: 'KINDLING_REGION', arg: 'NAME', defaultText: 'RegionOne',
+    help: 'The region named in EC2 instance identity documents.' },
+  { name: 'imds-token-key-file', env: 'KINDLING_IMDS_TOKEN_KEY_FILE', arg: 'FILE', defaultText: 'random per process',
+    help: 'Key that seals IMDSv2 tokens (at least 16 bytes). Replicas behind one address must share it; without it, ' +
+      'tokens do not survive a restart (clients then ask for a new one after a 401).' },
   { name: 'pid-file', env: 'KINDLING_PID_FILE', arg: 'FILE', defaultText: 'none',
     help: 'Write the process id here while running (removed on exit).' },
   { name: 'config', env: 'KINDLING_CONFIG', arg: 'FILE', defaultText: 'none',
@@ -197,6 +222,24 @@ function fromFile(file: string): Raw {
   return raw;
 }
 
+function number(text: string, what: string, min: number, max: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${what}: ${JSON.stringify(text)} is not a number from ${min} to ${max}`);
+  return n;
+}
+
+/** A secret from a file: trimmed, and refused when everyone may read the file. */
+function readSecret(file: string, what: string): string {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new ConfigError(`${what} ${file}: ${(e as Error).message}`);
+  }
+  if ((st.mode & 0o004) !== 0) throw new ConfigError(`${what} ${file} is readable by everyone (mode ${(st.mode & 0o777).toString(8)}); chmod o-r it`);
+  return readFileSync(file, 'utf8').trim();
+}
+
 function loadVendorData(file: string): JsonObject {
   let doc: unknown;
   try {
@@ -237,7 +280,37 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const db = one('db') ?? join(stateDir, 'kindling.db');
   if (db === '') throw new ConfigError('--db needs a file');
   if (/^postgres(ql)?:/.test(db)) throw new ConfigError('--db: the PostgreSQL store is not built yet; give a SQLite file');
+  const trustedProxies = get('trusted-proxy') ?? [];
+  try {
+    new TrustedProxies(trustedProxies);
+  } catch (e) {
+    throw new ConfigError(`--trusted-proxy: ${(e as Error).message}`);
+  }
+  const modes = new Set(listen.map((l) => l.identify));
+  for (const mode of ['neutron-proxy', 'forwarded-for'] as const) {
+    if (modes.has(mode) && trustedProxies.length === 0) throw new ConfigError(`identify=${mode} needs --trusted-proxy (the proxies' addresses)`);
+  }
+  const secretFile = one('proxy-secret-file');
+  const proxySecret = secretFile ? readSecret(secretFile, '--proxy-secret-file') : undefined;
+  if (modes.has('neutron-proxy') && !proxySecret) {
+    throw new ConfigError('identify=neutron-proxy needs --proxy-secret-file holding a non-empty shared secret');
+  }
+  const keyFile = one('imds-token-key-file');
+  let tokenKey: Buffer | undefined;
+  if (keyFile) {
+    tokenKey = Buffer.from(readSecret(keyFile, '--imds-token-key-file'), 'utf8');
+    if (tokenKey.length < 16) throw new ConfigError('--imds-token-key-file must hold at least 16 bytes');
+  }
+  const rate = number(one('rate-limit') ?? '50', '--rate-limit', 0, 1e6);
+  const burst = number(one('rate-limit-burst') ?? '200', '--rate-limit-burst', 1, 1e9);
+  const region = one('region') ?? 'RegionOne';
+  if (!/^[\w.-]{1,64}$/.test(region)) throw new ConfigError(`--region: ${JSON.stringify(region)} is not a region name`);
   return {
+    region,
+    trustedProxies,
+    proxySecret,
+    rateLimit: rate > 0 ? { rate, burst } : undefined,
+    tokenKey,
     listen,
     controlListen,
     db,

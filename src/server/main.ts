@@ -79,7 +79,7 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
     } catch (e) {
       throw new ConfigError(`cannot open the database ${cfg.db}: ${(e as Error).message}`);
     }
-    const ctx: RenderContext = { dhcpDomain: cfg.dhcpDomain, vendorData: cfg.vendorData, now: Date.now };
+    const ctx: RenderContext = { dhcpDomain: cfg.dhcpDomain, vendorData: cfg.vendorData, region: cfg.region, now: Date.now };
     const index = new InstanceIndex(ctx);
     const registry = new Registry(store);
     registry.onChange((c) => index.apply(c));
@@ -93,6 +93,10 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
       index,
       ctx,
       log,
+      ...(cfg.rateLimit ? { rateLimit: cfg.rateLimit } : {}),
+      trustedProxies: cfg.trustedProxies,
+      ...(cfg.proxySecret ? { proxySecret: cfg.proxySecret } : {}),
+      ...(cfg.tokenKey ? { tokenKey: cfg.tokenKey } : {}),
       control: {
         token,
         version: VERSION,

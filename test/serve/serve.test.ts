@@ -10,7 +10,7 @@ import { api, BIN, cleanup, loopbackSeed, serveFails, startService } from './har
 test('--help documents every option', () => {
   const r = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
-  for (const opt of ['--listen', '--control-listen', '--db', '--state-dir', '--control-token-file', '--dhcp-domain', '--vendor-data', '--access-log', '--pid-file', '--config']) {
+  for (const opt of ['--listen', '--control-listen', '--db', '--state-dir', '--control-token-file', '--dhcp-domain', '--vendor-data', '--access-log', '--pid-file', '--config', '--trusted-proxy', '--proxy-secret-file', '--rate-limit', '--rate-limit-burst', '--region', '--imds-token-key-file']) {
     assert.ok(r.stdout.includes(opt), opt);
   }
   assert.match(r.stdout, /KINDLING_LISTEN/);
@@ -24,6 +24,12 @@ test('bad configuration: one clear line on stderr and exit code 2', () => {
   writeFileSync(unknownKey, 'lisen: 127.0.0.1:0\n');
   const badVendor = join(dir, 'vendor.json');
   writeFileSync(badVendor, '[1,2]');
+  const emptySecret = join(dir, 'empty-secret');
+  writeFileSync(emptySecret, '\n', { mode: 0o600 });
+  const openSecret = join(dir, 'open-secret');
+  writeFileSync(openSecret, 'shared', { mode: 0o644 });
+  chmodSync(openSecret, 0o644);
+  const proxy = ['--listen', '127.0.0.1:0,identify=neutron-proxy'];
   const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
     [['--listen', 'nonsense'], {}, /--listen: "nonsense" is not ADDR:PORT/],
     [['--listen', '127.0.0.1:99999'], {}, /out of range/],
@@ -38,6 +44,16 @@ test('bad configuration: one clear line on stderr and exit code 2', () => {
     [[], { KINDLING_LISTEN: '1.2.3:80' }, /--listen/],
     [['--listen', '192.0.2.1:0'], {}, /cannot listen on 192.0.2.1:0/],
     [['--db', '/proc/kindling/x.db'], {}, /cannot open the database/],
+    [[...proxy, '--trusted-proxy', '127.0.0.1'], {}, /needs --proxy-secret-file holding a non-empty shared secret/],
+    [[...proxy, '--trusted-proxy', '127.0.0.1', '--proxy-secret-file', emptySecret], {}, /non-empty shared secret/],
+    [[...proxy, '--trusted-proxy', '127.0.0.1', '--proxy-secret-file', openSecret], {}, /readable by everyone/],
+    [[...proxy, '--proxy-secret-file', emptySecret], {}, /identify=neutron-proxy needs --trusted-proxy/],
+    [['--listen', '127.0.0.1:0,identify=forwarded-for'], {}, /identify=forwarded-for needs --trusted-proxy/],
+    [['--trusted-proxy', '10.0.0.0/33'], {}, /bad prefix length/],
+    [['--trusted-proxy', 'proxy.example'], {}, /not an IP address or CIDR block/],
+    [['--rate-limit', 'fast'], {}, /--rate-limit: "fast" is not a number/],
+    [['--rate-limit-burst', '0'], {}, /--rate-limit-burst/],
+    [['--region', 'us east'], {}, /not a region name/],
   ];
   for (const [args, env, want] of cases) {
     const r = serveFails(args, env);

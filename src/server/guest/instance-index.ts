@@ -26,8 +26,10 @@ export class InstanceIndex {
   }
 
   upsert(instance: Instance): GuestView {
+    const bucket = this.byId.get(instance.uuid)?.bucket;
     this.remove(instance.uuid);
     const view = new GuestView(instance, this.ctx);
+    view.bucket = bucket; // a change to the instance must not refill its rate limit
     this.byId.set(instance.uuid, view);
     for (const a of addressKeys(instance)) this.byAddr.set(a, view);
     return view;

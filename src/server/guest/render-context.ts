@@ -6,6 +6,8 @@ export interface RenderContext {
   dhcpDomain: string;
   /** Service-wide static vendor data (Nova's vendordata_jsonfile_path); an instance's own wins. */
   vendorData: JsonObject;
+  /** The region named in EC2 identity documents (default RegionOne). */
+  region?: string;
   /** Clock for the /openstack listing's future-version rule. */
   now(): number;
 }

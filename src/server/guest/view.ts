@@ -10,6 +10,7 @@ import { APPLICATION_JSON } from '../../wire/openstack/tree.js';
 import { atLeast, GRIZZLY, type OpenstackVersion } from '../../wire/openstack/versions.js';
 import { SEED_TEXT_LENGTH, writeRandomSeed } from './random-seed.js';
 import { responseBuffer } from './response-slab.js';
+import type { Bucket } from './rate-limit.js';
 import type { RenderContext } from './render-context.js';
 import { headText, makeReply, type Reply } from './reply.js';
 import type { GuestRequest } from './request.js';
@@ -30,6 +31,8 @@ interface SeedTemplate {
 export class GuestView {
   /** Normalised path → responder, filled as guests ask (bounded by the tree's size). */
   readonly routes = new Map<string, Responder>();
+  /** The per-instance rate limit's bucket (carried over when the instance changes). */
+  bucket: Bucket | undefined;
   private readonly ec2Trees = new Map<Ec2Version, Ec2Dir>();
   private readonly seedTemplates = new Map<OpenstackVersion, SeedTemplate>();
 

@@ -4,7 +4,22 @@ import type { Reply } from '../guest/reply.js';
 import type { GuestRequest } from '../guest/request.js';
 import type { GuestView } from '../guest/view.js';
 
-export type Identify = (req: GuestRequest) => GuestView | Reply;
+export interface Identifier {
+  readonly mode: IdentifyMode;
+  identify(req: GuestRequest): GuestView | Reply;
+  /**
+   * IMDSv2 refuses a token PUT that came through a proxy: true when the request carries a
+   * forwarding hop this listener does not itself vouch for (AWS: any X-Forwarded-For).
+   */
+  extraHop(req: GuestRequest): boolean;
+}
 
-export type IdentifyMode = 'source-ip';
-export const IDENTIFY_MODES: readonly IdentifyMode[] = ['source-ip'];
+export type IdentifyMode = 'source-ip' | 'neutron-proxy' | 'forwarded-for';
+export const IDENTIFY_MODES: readonly IdentifyMode[] = ['source-ip', 'neutron-proxy', 'forwarded-for'];
+
+/** X-Forwarded-For as a list of addresses, leftmost (the original client) first. */
+export function forwardedFor(req: GuestRequest): string[] {
+  const v = req.header('x-forwarded-for');
+  if (v === undefined) return [];
+  return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}

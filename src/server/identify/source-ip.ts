@@ -4,15 +4,23 @@
 import { macFromLinkLocal, peerKey } from '../address.js';
 import type { InstanceIndex } from '../guest/instance-index.js';
 import { NOT_FOUND } from '../guest/reply.js';
-import type { Identify } from './identify.js';
+import type { GuestView } from '../guest/view.js';
+import type { Identifier } from './identify.js';
 
-export function sourceIp(index: InstanceIndex): Identify {
-  return (req) => {
-    const key = peerKey(req.peer);
-    const view = index.byAddress(key);
-    if (view) return view;
-    const mac = macFromLinkLocal(key);
-    if (mac) return index.byAddress(mac) ?? NOT_FOUND;
-    return NOT_FOUND;
+/** The instance owning `address` (an IP as a socket or X-Forwarded-For gives it). */
+export function byAddress(index: InstanceIndex, address: string): GuestView | undefined {
+  const key = peerKey(address);
+  const view = index.byAddress(key);
+  if (view) return view;
+  const mac = macFromLinkLocal(key);
+  return mac ? index.byAddress(mac) : undefined;
+}
+
+export function sourceIp(index: InstanceIndex): Identifier {
+  return {
+    mode: 'source-ip',
+    identify: (req) => byAddress(index, req.peer) ?? NOT_FOUND,
+    // guests reach this listener directly: any forwarding header means a proxy on the way
+    extraHop: (req) => req.header('x-forwarded-for') !== undefined,
   };
 }

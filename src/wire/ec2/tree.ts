@@ -15,7 +15,12 @@ export type Ec2Node = Ec2Dir | string | number | string[] | Uint8Array;
 export interface Ec2Options {
   /** Appended to the instance's host name (Nova's dhcp_domain); '' serves the bare name. */
   dhcpDomain: string;
+  /** The region named in the instance identity document. */
+  region?: string;
 }
+
+/** The EC2 region when none is configured: OpenStack's default region name. */
+export const DEFAULT_REGION = 'RegionOne';
 
 export function isEc2Dir(n: Ec2Node | undefined): n is Ec2Dir {
   return typeof n === 'object' && n !== null && !Array.isArray(n) && !(n instanceof Uint8Array);
@@ -61,12 +66,83 @@ export function ec2MetaData(instance: Instance, version: Ec2Version, opts: Ec2Op
   }
   if (ec2AtLeast(version, '2008-02-01')) md.placement = { 'availability-zone': instance.availability_zone };
   if (ec2AtLeast(version, '2008-09-01')) md['instance-action'] = 'none';
+  if (ec2AtLeast(version, '2009-04-04')) {
+    // AWS's per-interface tree (2011-01-01 on AWS): what cloud-init's Ec2 datasource turns into
+    // network config, one entry per MAC the registry knows.
+    const nics = interfacesByMac(instance);
+    if (nics.length) {
+      md.mac = nics[0]!.mac;
+      const macs: Ec2Dir = {};
+      nics.forEach((nic, i) => {
+        const d: Ec2Dir = { 'device-number': String(i), 'local-hostname': hostname, mac: nic.mac };
+        if (nic.ipv4.length) d['local-ipv4s'] = nic.ipv4;
+        if (nic.ipv6.length) d.ipv6s = nic.ipv6;
+        if (i === 0 && instance.public_ipv4) {
+          d['public-hostname'] = hostname;
+          d['public-ipv4s'] = instance.public_ipv4;
+        }
+        macs[nic.mac] = d;
+      });
+      md.network = { interfaces: { macs } };
+    }
+  }
   return md;
 }
 
-/** The version directory: `meta-data/` and, only when the instance has user data, `user-data`. */
+interface Nic {
+  mac: string;
+  ipv4: string[];
+  ipv6: string[];
+}
+
+/** The instance's NICs by MAC, in registry order: addresses first, then network_data.json links. */
+export function interfacesByMac(instance: Pick<Instance, 'addresses' | 'network'>): Nic[] {
+  const byMac = new Map<string, Nic>();
+  for (const a of instance.addresses) {
+    if (a.mac === undefined) continue;
+    let nic = byMac.get(a.mac);
+    if (!nic) {
+      nic = { mac: a.mac, ipv4: [], ipv6: [] };
+      byMac.set(a.mac, nic);
+    }
+    if (a.ip !== undefined) (a.ip.includes(':') ? nic.ipv6 : nic.ipv4).push(a.ip);
+  }
+  for (const l of instance.network?.links ?? []) {
+    const mac = l.ethernet_mac_address?.toLowerCase();
+    if (mac && l.type !== 'bond' && l.type !== 'vlan' && !byMac.has(mac)) byMac.set(mac, { mac, ipv4: [], ipv6: [] });
+  }
+  return [...byMac.values()];
+}
+
+/**
+ * dynamic/instance-identity/document, as AWS writes it (pretty-printed, `"key" : value`), with the
+ * registry's values: the project as the account, the creation time as pendingTime.
+ */
+export function identityDocument(instance: Instance, opts: Ec2Options): string {
+  const doc: [string, unknown][] = [
+    ['accountId', instance.project_id],
+    ['architecture', 'x86_64'],
+    ['availabilityZone', instance.availability_zone],
+    ['billingProducts', null],
+    ['devpayProductCodes', null],
+    ['marketplaceProductCodes', null],
+    ['imageId', instance.image_id || 'ami-00000000'],
+    ['instanceId', ec2InstanceId(instance.uuid)],
+    ['instanceType', instance.instance_type],
+    ['kernelId', instance.kernel_id],
+    ['pendingTime', `${instance.created_at.slice(0, 19)}Z`],
+    ['privateIp', firstFixedIPv4(instance) || null],
+    ['ramdiskId', instance.ramdisk_id],
+    ['region', opts.region ?? DEFAULT_REGION],
+    ['version', '2017-09-30'],
+  ];
+  return `{\n${doc.map(([k, v]) => `  ${JSON.stringify(k)} : ${JSON.stringify(v)}`).join(',\n')}\n}`;
+}
+
+/** The version directory: `meta-data/`, `dynamic/` (2009-04-04 on) and, only when the instance has user data, `user-data`. */
 export function ec2VersionTree(instance: Instance, version: Ec2Version, opts: Ec2Options): Ec2Dir {
   const data: Ec2Dir = { 'meta-data': ec2MetaData(instance, version, opts) };
+  if (ec2AtLeast(version, '2009-04-04')) data.dynamic = { 'instance-identity': { document: identityDocument(instance, opts) } };
   if (instance.user_data !== null) data['user-data'] = instance.user_data;
   return data;
 }
