@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Host, RunResult } from '../host/host.js';
-import { extractPhysdevs, ibHwaddrsByInterface, interfacesByMac, renameInterfaces, type SysHost } from './names.js';
+import { ibHwaddrsByInterface, interfacesByMac, type SysHost } from './names.js';
+import { extractPhysdevs, renameInterfaces } from './renames.js';
 
 /** A planted sysfs under a scratch root, read through a SysHost the way the rooted host reads it. */
 class FakeSys {
