@@ -14,6 +14,8 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },
+  // the lazy built-in loader uses __filename in the bundle and import.meta.url in ESM builds
+  define: { 'import.meta.url': 'undefined' },
   logLevel: 'warning',
 });
 console.log(`${outfile}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);

@@ -20,7 +20,8 @@ import { canonModuleName } from './modules/runner.js';
 import type { ModuleContext, ModuleDef } from './modules/types.js';
 import type { NetworkStep } from './network-step.js';
 import { consumeData, processAll, storeUserData } from './boot/userdata-steps.js';
-import { getHostnameFqdn, setHostname } from './hostname/hostname.js';
+import { getHostnameFqdn } from './hostname/hostname.js';
+import { DEFAULT_KEY_TYPES, KEY_FILE, startHostKeyGeneration } from './ssh/hostkeys.js';
 import { CLOUD_INIT_COMPAT_VERSION } from './version.js';
 import type { LogLevel } from './host/host.js';
 
@@ -147,6 +148,22 @@ async function networkStep(env: StageEnv, boot: Boot, stage: 'local' | 'network'
   }
 }
 
+/**
+ * A new instance's ssh module will generate host keys: start that now, in the background, for the
+ * types the system config asks for (user-data can still change them; the ssh module reconciles).
+ */
+async function startEarlyHostKeys(boot: Boot): Promise<void> {
+  const cfg = await boot.cfg();
+  const mods = readModuleEntries(boot.host, cfg, 'cloud_init_modules');
+  if (!mods.some((m) => m.def.name === 'ssh') || cfg.ssh_keys) return;
+  const raw = cfg.ssh_genkeytypes;
+  const types = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',').map((x) => x.trim()) : DEFAULT_KEY_TYPES;
+  const deleteKeys = cfg.ssh_deletekeys === undefined || cfg.ssh_deletekeys === null || cfg.ssh_deletekeys === true || cfg.ssh_deletekeys === 'true';
+  const wanted: string[] = [];
+  for (const t of types) if (deleteKeys || !(await boot.host.fs.exists(KEY_FILE(t)))) wanted.push(t);
+  await startHostKeyGeneration(boot.host, boot.iid, wanted);
+}
+
 // ---------------------------------------------------------------- init (local and network)
 
 export async function runInit(env: StageEnv, local: boolean): Promise<number> {
@@ -206,6 +223,7 @@ export async function runInit(env: StageEnv, local: boolean): Promise<number> {
     const iid = await boot.instancify();
     env.host.log.log('DEBUG', 'main', `[${local ? 'local' : 'net'}] init will now be targeting instance id: ${iid}. new=${await boot.isNewInstance()}`);
     if (local) await maybeSetHostname(boot, 'local', 'network');
+    if (local && (await boot.isNewInstance())) await startEarlyHostKeys(boot);
     const bringUp = !local && (await boot.cfg()).disable_network_activation !== true;
     await networkStep(env, boot, local ? 'local' : 'network', bringUp);
     const ds = boot.ds;

@@ -6,6 +6,7 @@ import type { Host } from '../host/host.js';
 import { builtinConfig } from './builtin.js';
 import { mergeManyDicts } from './mergers.js';
 import { isDict, loadYaml } from './yaml.js';
+import { confCache } from './conf-cache.js';
 
 export const CLOUD_CFG = '/etc/cloud/cloud.cfg';
 export const RUN_CLOUD_CFG = '/run/cloud-init/cloud.cfg';
@@ -15,6 +16,14 @@ type Dict = Record<string, unknown>;
 /** Reads a YAML config file: {} when missing, empty or not a mapping (logged). */
 export async function readConf(host: Host, path: string): Promise<Dict> {
   let text: string | undefined;
+  const st = await host.fs.stat(path).catch(() => undefined);
+  if (!st) return {};
+  const cache = confCache(host);
+  const cached = st.kind === 'file' ? await cache.get(path, st) : undefined;
+  if (cached !== undefined) {
+    host.log.log('DEBUG', 'util', `Read ${path} (${st.size} bytes, parsed earlier this boot)`);
+    return cached as Dict;
+  }
   try {
     text = await host.fs.readTextIfExists(path);
   } catch (e) {
@@ -23,7 +32,9 @@ export async function readConf(host: Host, path: string): Promise<Dict> {
   }
   if (text === undefined) return {};
   host.log.log('DEBUG', 'util', `Read ${Buffer.byteLength(text)} bytes from ${path}`);
-  return parseConf(host, text, path);
+  const v = parseConf(host, text, path);
+  if (st.kind === 'file') await cache.put(path, st, v);
+  return v;
 }
 
 export function parseConf(host: Host, text: string, what: string): Dict {

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type { Host } from './host.js';
 import { RootedFs } from './rooted-fs.js';
-import { nodeRunner } from './node-runner.js';
+import { nodeBackgroundRunner, nodeRunner } from './node-runner.js';
 import { nodeHttpClient } from './node-http.js';
 import { realClock } from './clock.js';
 import { BufferedLogger } from './file-logger.js';
@@ -30,6 +30,7 @@ export function createHost(root = '/', opts: { userAgent?: string } = {}): RealH
   return {
     fs: rfs,
     run,
+    background: nodeBackgroundRunner({ root: rfs.root, resolve: (p) => rfs.resolve(p) }),
     http: http.request,
     clock: realClock(rfs),
     log: logger,

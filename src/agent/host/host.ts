@@ -12,6 +12,9 @@ export interface FileStat {
   gid: number;
   size: number;
   mtimeMs: number;
+  /** Inode and change time: with size and mtime, what cache validation keys on. */
+  ino: number;
+  ctimeMs: number;
 }
 
 export interface WriteOptions {
@@ -126,9 +129,17 @@ export interface Output {
   console(text: string): void;
 }
 
+/**
+ * Starts a command that outlives the stage (detached, its own session), with stdout and stderr
+ * to a guest file. Used to start slow, independent work early (host key generation) that a later
+ * stage collects through files. argv only, inside the root like `run`.
+ */
+export type BackgroundRunner = (argv: string[], opts: { output: GuestPath; env?: Record<string, string> }) => Promise<void>;
+
 export interface Host {
   fs: HostFs;
   run: Runner;
+  background?: BackgroundRunner;
   http: HttpClient;
   clock: Clock;
   log: Logger;

@@ -1,7 +1,8 @@
 // The real HTTP client, on node:http (node:https is loaded only for https URLs). One keep-alive
 // agent per client, so a metadata crawl reuses its connection; every request has a deadline that
 // covers connecting, waiting and reading the body.
-import * as http from 'node:http';
+import type * as Http from 'node:http';
+import { http as loadHttp } from './lazy-builtins.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './host.js';
 
 export interface NodeHttpClient {
@@ -13,7 +14,8 @@ export interface NodeHttpClient {
 const MAX_BODY = 64 * 1024 * 1024; // metadata is small; refuse to buffer something absurd
 
 export function nodeHttpClient(userAgent = 'kindling-init'): NodeHttpClient {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  // node:http is loaded at the first request: most boot stages make none
+  let agent: Http.Agent | undefined;
   let httpsAgent: { destroy(): void } | undefined;
   const request: HttpClient = async (req: HttpRequest) => {
     let url: URL;
@@ -22,11 +24,13 @@ export function nodeHttpClient(userAgent = 'kindling-init'): NodeHttpClient {
     } catch {
       throw new Error(`invalid URL: ${req.url}`);
     }
-    let mod: typeof http = http;
+    const http = loadHttp();
+    agent ??= new http.Agent({ keepAlive: true, maxSockets: 8 });
+    let mod: typeof Http = http;
     let useAgent: unknown = agent;
     if (url.protocol === 'https:') {
       const https = await import('node:https');
-      mod = https as unknown as typeof http;
+      mod = https as unknown as typeof Http;
       httpsAgent ??= new https.Agent({ keepAlive: true });
       useAgent = httpsAgent;
     } else if (url.protocol !== 'http:') {
@@ -40,7 +44,7 @@ export function nodeHttpClient(userAgent = 'kindling-init'): NodeHttpClient {
       let done = false;
       const r = mod.request(
         url,
-        { method: req.method ?? 'GET', headers, agent: useAgent as http.Agent },
+        { method: req.method ?? 'GET', headers, agent: useAgent as Http.Agent },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -79,7 +83,7 @@ export function nodeHttpClient(userAgent = 'kindling-init'): NodeHttpClient {
   return {
     request,
     close() {
-      agent.destroy();
+      agent?.destroy();
       httpsAgent?.destroy();
     },
   };

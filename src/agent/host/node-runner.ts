@@ -1,7 +1,7 @@
 // The real command runner: argv only (no shell), run inside the host's root with chroot unless the
 // caller says the tool handles the root itself, bounded by a timeout, output captured or streamed
 // to the stage's output.
-import { spawn } from 'node:child_process';
+import { childProcess } from './lazy-builtins.js';
 import { join } from 'node:path';
 import type { Output, RunOptions, RunResult, Runner } from './host.js';
 
@@ -34,7 +34,7 @@ export function nodeRunner(o: NodeRunnerOptions): Runner {
       let settled = false;
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      const child = spawn(cmd[0] as string, cmd.slice(1), {
+      const child = childProcess().spawn(cmd[0] as string, cmd.slice(1), {
         env,
         cwd: !useChroot && opts.cwd ? join(o.root, opts.cwd) : undefined,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -79,4 +79,28 @@ export function nodeRunner(o: NodeRunnerOptions): Runner {
 function signalNumber(sig: NodeJS.Signals): number {
   const n: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGSEGV: 11, SIGABRT: 6, SIGPIPE: 13 };
   return n[sig] ?? 0;
+}
+
+/** Detached commands for Host.background: no stdin, stdout and stderr to a file in the root. */
+export function nodeBackgroundRunner(o: { root: string; resolve: (p: string) => string }): import('./host.js').BackgroundRunner {
+  return async (argv, opts) => {
+    const fs = await import('node:fs');
+    const useChroot = o.root !== '/';
+    const cmd = useChroot ? ['chroot', '--', o.root, ...argv] : argv;
+    const fd = fs.openSync(o.resolve(opts.output), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
+    try {
+      const child = childProcess().spawn(cmd[0] as string, cmd.slice(1), {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', () => resolve());
+        child.once('error', reject);
+      });
+      child.unref();
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
 }

@@ -5,7 +5,6 @@
 // call would cost more than the I/O itself.
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { FileStat, GuestPath, HostFs, WriteOptions } from './host.js';
 
 const MAX_LINKS = 40; // as the kernel's ELOOP limit
@@ -29,7 +28,15 @@ function toStat(s: fs.Stats): FileStat {
     gid: s.gid,
     size: s.size,
     mtimeMs: s.mtimeMs,
+    ino: s.ino,
+    ctimeMs: s.ctimeMs,
   };
+}
+
+let tmpCounter = 0;
+/** A temp name unique in this process; O_EXCL makes a clash with anyone else an error, not a race. */
+function tmpSuffix(): string {
+  return `${process.pid.toString(36)}${(++tmpCounter).toString(36)}${Math.floor(Math.random() * 0x7fffffff).toString(36)}`;
 }
 
 export class RootedFs implements HostFs {
@@ -181,7 +188,7 @@ export class RootedFs implements HostFs {
     const mode = opts.mode ?? (prev ? prev.mode & 0o7777 : 0o644);
     const uid = opts.uid ?? prev?.uid;
     const gid = opts.gid ?? prev?.gid;
-    const tmp = nodePath.join(dir, `.${nodePath.basename(real)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = nodePath.join(dir, `.${nodePath.basename(real)}.${tmpSuffix()}.tmp`);
     // Created 0600 so that no other user can read the content before its mode is set.
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
     try {
@@ -225,7 +232,7 @@ export class RootedFs implements HostFs {
   async symlink(target: string, path: GuestPath): Promise<void> {
     const real = this.resolve(path, { followLast: false });
     this.mkdirp(nodePath.dirname(real));
-    const tmp = nodePath.join(nodePath.dirname(real), `.${nodePath.basename(real)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = nodePath.join(nodePath.dirname(real), `.${nodePath.basename(real)}.${tmpSuffix()}.tmp`);
     fs.symlinkSync(target, tmp);
     try {
       fs.renameSync(tmp, real);

@@ -1,6 +1,6 @@
 // seed_random: feeds random_seed (config data, and the metadata's random_seed) into /dev/urandom,
 // then runs an optional command with RANDOM_SEED_FILE set.
-import { gunzipSync } from 'node:zlib';
+import { zlib } from '../host/lazy-builtins.js';
 import type { ModuleDef } from './types.js';
 import { PER_INSTANCE } from '../state/semaphores.js';
 import { fromCiB64 } from '../datasources/metadata-helpers.js';
@@ -11,7 +11,7 @@ function decode(data: unknown, encoding: unknown): Buffer {
   const text = typeof data === 'string' ? data : String(data);
   if (!enc || enc === 'raw') return Buffer.from(text, 'utf8');
   if (enc === 'base64' || enc === 'b64') return Buffer.from(text, 'base64');
-  if (enc === 'gzip' || enc === 'gz') return gunzipSync(Buffer.from(text, 'latin1'));
+  if (enc === 'gzip' || enc === 'gz') return zlib().gunzipSync(Buffer.from(text, 'latin1'));
   throw new Error(`Unknown random_seed encoding: ${String(encoding)}`);
 }
 

@@ -2,7 +2,7 @@
 // password, type: text|hash|RANDOM}] and the deprecated list/multiline "user:pass"), `expire`, and
 // `ssh_pwauth` written to sshd's drop-in with a restart of sshd where it runs. Passwords only ever
 // travel on chpasswd's stdin; RANDOM ones are shown on the console only (CVE-2021-3429).
-import { randomInt } from 'node:crypto';
+import { crypto } from '../host/lazy-builtins.js';
 import type { ModuleContext, ModuleDef } from './types.js';
 import { PER_INSTANCE } from '../state/semaphores.js';
 import { chpasswd, expirePasswd } from '../accounts/users.js';
@@ -17,7 +17,7 @@ const HASH_RE = /^\$(1|2a|2y|5|6)(\$.+){2}/;
 
 export function randUserPassword(len = 20): string {
   let s = '';
-  for (let i = 0; i < len; i++) s += PW_SET[randomInt(PW_SET.length)];
+  for (let i = 0; i < len; i++) s += PW_SET[crypto().randomInt(PW_SET.length)];
   return s;
 }
 

@@ -1,6 +1,6 @@
 // SSH public key fingerprints and sizes computed from the key blob, as `ssh-keygen -l` prints
 // them ("256 SHA256:... comment (ED25519)"), without running ssh-keygen for each key.
-import { createHash } from 'node:crypto';
+import { crypto } from '../host/lazy-builtins.js';
 
 function readString(buf: Buffer, off: number): [Buffer, number] {
   if (off + 4 > buf.length) throw new Error('truncated key');
@@ -46,13 +46,13 @@ export function keyInfo(blob: Buffer): KeyInfo | undefined {
 }
 
 export function sha256Fingerprint(b64: string): string {
-  return `SHA256:${createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${crypto().createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
 /** cloud-init's hex fingerprint with colons (ssh_authkey_fingerprints). */
 export function hexFingerprint(b64: string, hash = 'sha256'): string {
   try {
-    const hex = createHash(hash).update(Buffer.from(b64, 'base64')).digest('hex');
+    const hex = crypto().createHash(hash).update(Buffer.from(b64, 'base64')).digest('hex');
     return (hex.match(/../g) ?? []).join(':');
   } catch {
     return '?';

@@ -8,9 +8,11 @@ import { setupUserKeys, DISABLE_USER_OPTS } from '../accounts/authorized-keys.js
 import { updateSshdConfig } from '../ssh/sshd-config.js';
 import { lookupGroup } from '../accounts/passwd-db.js';
 import { usersAndDefault } from './default-user.js';
+import { discardStagedKeys, takeStagedKey } from '../ssh/hostkeys.js';
+import { systemHostname } from '../hostname/hostname.js';
 
 const GENERATE_KEY_NAMES = ['rsa', 'dsa', 'ecdsa', 'ed25519'];
-const KEY_FILE = (t: string) => `/etc/ssh/ssh_host_${t}_key`;
+import { KEY_FILE } from '../ssh/hostkeys.js';
 const CONFIG_KEY_TO_FILE: Record<string, [string, number]> = {};
 const PRIV_TO_PUB: Record<string, string> = {};
 for (const k of GENERATE_KEY_NAMES) {
@@ -70,12 +72,27 @@ export const ssh: ModuleDef = {
       const todo: string[] = [];
       for (const t of types) if (!(await host.fs.exists(KEY_FILE(t)))) todo.push(t);
       if (todo.length) await host.fs.mkdir('/etc/ssh');
-      // independent keys: generate them in parallel, report in the configured order
-      const results = await Promise.all(todo.map((t) => host.run(['ssh-keygen', '-t', t, '-N', '', '-f', KEY_FILE(t)], { env: { LANG: 'C' } })));
+      // keys the local stage started generating in the background, then the rest, all at once
+      const staged = await Promise.all(todo.map((t) => (ctx.iid ? takeStagedKey(host, ctx.iid, t) : Promise.resolve(undefined))));
+      const results = await Promise.all(
+        todo.map((t, i) => {
+          const s = staged[i];
+          if (s && s.code === 0) return Promise.resolve({ code: 0, stdout: s.stdout, stderr: '' });
+          return host.run(['ssh-keygen', '-t', t, '-N', '', '-f', KEY_FILE(t)], { env: { LANG: 'C' } });
+        }),
+      );
+      const hostname = await systemHostname(host);
       for (let i = 0; i < todo.length; i++) {
         const t = todo[i] as string;
-        const r = results[i] as (typeof results)[number];
+        const r = results[i] as { code: number; stdout: string; stderr: string };
         if (r.code === 0) {
+          if (staged[i]?.code === 0) {
+            // ssh-keygen names the key after the host it ran on: keep that true if the hostname
+            // changed since the key was started
+            const pub = (await host.fs.readTextIfExists(`${KEY_FILE(t)}.pub`)) ?? '';
+            const comment = pub.trim().split(/\s+/).slice(2).join(' ');
+            if (comment !== `root@${hostname}`) await host.run(['ssh-keygen', '-q', '-c', '-C', `root@${hostname}`, '-f', KEY_FILE(t)], { env: { LANG: 'C' } });
+          }
           if (!quiet) host.output.out(r.stdout);
           if (sshKeysGroup) {
             await host.fs.chown(KEY_FILE(t), 0, sshKeysGroup.gid);
@@ -85,10 +102,11 @@ export const ssh: ModuleDef = {
         } else if (r.code === 1 && r.stderr.toLowerCase().startsWith('unknown key')) {
           ctx.log('DEBUG', `ssh-keygen: unknown key type '${t}'`);
         } else {
-          ctx.log('WARNING', `Failed generating key type ${t} to file ${KEY_FILE(t)}: ${(r.stderr || r.error || '').trim()}`);
+          ctx.log('WARNING', `Failed generating key type ${t} to file ${KEY_FILE(t)}: ${(r.stderr || '').trim()}`);
         }
       }
     }
+    if (ctx.iid) await discardStagedKeys(host, ctx.iid);
     // publishing host keys is datasource specific; OpenStack and None do not publish
     try {
       const { defaultUser } = usersAndDefault(ctx);

@@ -2,7 +2,7 @@
 // (gzip, base64, gzip+base64, text), `permissions` decoded as cloud-init does (an int is taken as
 // is, a string as octal), `owner` resolved in the guest, `append` honoured. As in cloud-init, an
 // owner that does not exist fails the module at that entry (which is why `defer` exists).
-import { gunzipSync } from 'node:zlib';
+import { zlib } from '../host/lazy-builtins.js';
 import type { ModuleContext } from './types.js';
 import { resolveOwner } from '../accounts/passwd-db.js';
 
@@ -21,7 +21,7 @@ export function canonicalizeExtraction(enc: unknown, warn: (m: string) => void):
 export function extractContents(content: unknown, types: string[]): Buffer {
   let result: Buffer = content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(content === undefined || content === null ? '' : String(content), 'utf8');
   for (const t of types) {
-    if (t === 'application/x-gzip') result = gunzipSync(result);
+    if (t === 'application/x-gzip') result = zlib().gunzipSync(result);
     else if (t === 'application/base64') result = Buffer.from(result.toString('latin1'), 'base64');
   }
   return result;

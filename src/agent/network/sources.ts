@@ -3,7 +3,7 @@
 // /run/net-*.conf when ip= was given), the system config (`network:` in cloud.cfg and cloud.cfg.d,
 // which is where 99-disable-network-config.cfg says `config: disabled`), then the datasource.
 // User-data is not among them: it can never change the network config.
-import { gunzipSync } from 'node:zlib';
+import { zlib } from '../host/lazy-builtins.js';
 import type { HostFs } from '../host/host.js';
 import { NetworkConfigError } from './model.js';
 import { isDisabled, unwrapNetwork } from './parse.js';
@@ -21,7 +21,7 @@ export function cmdlineConfig(cmdline: string): unknown {
   let raw = Buffer.from(data, 'base64');
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      raw = gunzipSync(raw);
+      raw = zlib().gunzipSync(raw);
     } catch {
       // not gzip after all: use the bytes as they are
     }

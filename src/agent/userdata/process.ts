@@ -1,8 +1,7 @@
 // cloud-init's UserDataProcessor: raw user-data (bytes, or a list of parts from vendor-data) into a
 // flat list of typed parts. Handles gzip, MIME multipart, #include/#include-once (bounded fetches),
 // #cloud-config-archive, and typing by first line. Broken input is logged and skipped, never fatal.
-import { gunzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
+import { crypto, zlib } from '../host/lazy-builtins.js';
 import type { Host } from '../host/host.js';
 import { contentType, filenameOf, getHeader, leaves, parseMessage, setHeader, type Header, type MimePart } from './mime.js';
 import { ARCHIVE_TYPES, DECOMP_TYPES, INCLUDE_TYPES, NOT_MULTIPART_TYPE, typeFromStartsWith } from './types.js';
@@ -30,7 +29,7 @@ function isGzip(b: Buffer): boolean {
 function gunzipOrSame(b: Buffer): Buffer {
   if (!isGzip(b)) return b;
   try {
-    return gunzipSync(b);
+    return zlib().gunzipSync(b);
   } catch {
     return b;
   }
@@ -68,7 +67,7 @@ export class UserDataProcessor {
       let compressed = false;
       if (DECOMP_TYPES.includes(ctypeOrig)) {
         try {
-          payload = gunzipSync(payload);
+          payload = zlib().gunzipSync(payload);
           ctypeOrig = undefined;
           compressed = true;
         } catch (e) {
@@ -140,7 +139,7 @@ export class UserDataProcessor {
       if (line.startsWith('#')) continue;
       const url = line.trim();
       if (!url) continue;
-      const cacheFile = once && this.o.urlCacheDir ? `${this.o.urlCacheDir}/${createHash('md5').update(url).digest('hex')}` : undefined;
+      const cacheFile = once && this.o.urlCacheDir ? `${this.o.urlCacheDir}/${crypto().createHash('md5').update(url).digest('hex')}` : undefined;
       let body: Buffer | undefined;
       if (cacheFile && (await this.o.host.fs.exists(cacheFile))) {
         body = await this.o.host.fs.readFile(cacheFile);

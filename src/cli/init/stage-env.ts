@@ -5,6 +5,7 @@ import type { StageEnv } from '../../agent/stages.js';
 import { applyNetwork } from '../../agent/network/apply.js';
 import type { GlobalArgs } from './args.js';
 import { CLOUD_INIT_COMPAT_VERSION } from '../../agent/version.js';
+import { confCache } from '../../agent/config/conf-cache.js';
 
 export function stageEnv(g: GlobalArgs): StageEnv {
   const root = process.env.KINDLING_INIT_ROOT || '/';
@@ -22,6 +23,7 @@ export async function runStage(env: StageEnv, fn: () => Promise<number>): Promis
     env.host.output.err(`${(e as Error)?.message ?? String(e)}\n`);
     code = 1;
   } finally {
+    await confCache(env.host).save();
     await env.host.close();
   }
   return code;

@@ -3,7 +3,7 @@
 // same config always yields the same profiles. Unlike 22.4: every bond option whichever way it is
 // spelled (22.4 reads `bond-mode` but `bond_miimon`, so network_data.json bonds lost their mode), and
 // global and per-device nameservers (22.4 wrote none: a static guest had no DNS at all under NM).
-import { createHash } from 'node:crypto';
+import { crypto } from '../../host/lazy-builtins.js';
 import { isIPv6Address } from '../ip.js';
 import { bondOption, subnetIsIpv6, type Iface, type NetworkState, type Route, type Subnet } from '../model.js';
 import { pyStr } from '../pyfmt.js';
@@ -13,7 +13,7 @@ import type { RenderContext, Renderer, RenderResult } from '../renderer.js';
 const NAMESPACE = Buffer.from('a392 4cb8 09e0 43e9 890b 7797 2a80 0108'.replace(/ /g, ''), 'hex');
 
 export function uuid5(name: string, ns: Buffer = NAMESPACE): string {
-  const h = createHash('sha1').update(ns).update(Buffer.from(name, 'utf8')).digest().subarray(0, 16);
+  const h = crypto().createHash('sha1').update(ns).update(Buffer.from(name, 'utf8')).digest().subarray(0, 16);
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.toString('hex');

@@ -1,0 +1,83 @@
+// SSH host key generation, started early. RSA-3072 key generation alone takes a few hundred
+// milliseconds of CPU, and the ssh module needs it in the middle of the network stage. So the
+// local stage of a new instance starts ssh-keygen in the background, into a private staging
+// directory under /run, for the key types the system config asks for; the ssh module then takes
+// the finished keys (waiting if needed), and generates itself whatever was not staged. The result
+// is the same files cloud-init writes, by the same tool; only the start time moves.
+import type { Host } from '../host/host.js';
+
+export const KEY_FILE = (t: string) => `/etc/ssh/ssh_host_${t}_key`;
+export const DEFAULT_KEY_TYPES = ['rsa', 'dsa', 'ecdsa', 'ed25519'];
+
+// Runs ssh-keygen with its output in a file, then records its exit status atomically. The script
+// text is constant; paths and key types arrive as arguments, never inside the script.
+const WRAPPER = 'out=$1; done=$2; shift 2; "$@" </dev/null >"$out" 2>&1; echo $? >"$done.tmp" && mv "$done.tmp" "$done"';
+
+function stagingDir(iid: string): string {
+  return `/run/kindling-init/hostkeys/${iid.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+const VALID_TYPE = /^[a-z0-9-]{1,32}$/;
+
+/** Starts background generation of host keys for `types`; quietly does nothing where it cannot. */
+export async function startHostKeyGeneration(host: Host, iid: string, types: string[]): Promise<string[]> {
+  if (!host.background) return [];
+  const dir = stagingDir(iid);
+  await host.fs.mkdir(dir, { mode: 0o700 });
+  const started: string[] = [];
+  for (const t of types) {
+    if (!VALID_TYPE.test(t)) continue;
+    if (await host.fs.exists(`${dir}/${t}.started`)) continue;
+    try {
+      await host.fs.writeFile(`${dir}/${t}.started`, `${process.pid}\n`, { mode: 0o600 });
+      await host.background(['/bin/sh', '-c', WRAPPER, 'sh', `${dir}/${t}.out`, `${dir}/${t}.done`, 'ssh-keygen', '-t', t, '-N', '', '-f', `${dir}/ssh_host_${t}_key`], {
+        output: `${dir}/${t}.log`,
+        env: { LANG: 'C' },
+      });
+      started.push(t);
+    } catch (e) {
+      await host.fs.remove(`${dir}/${t}.started`);
+      host.log.log('DEBUG', 'ssh', `could not start background generation of the ${t} host key: ${(e as Error).message}`);
+    }
+  }
+  if (started.length) host.log.log('DEBUG', 'ssh', `Generating host keys in the background: ${started.join(', ')}`);
+  return started;
+}
+
+export interface StagedKey {
+  code: number;
+  stdout: string;
+}
+
+/**
+ * Installs the staged key of `type` as /etc/ssh/ssh_host_<type>_key(.pub), waiting for its
+ * generation to finish. undefined when none was staged (or it failed: the caller generates).
+ */
+export async function takeStagedKey(host: Host, iid: string, type: string, timeoutMs = 120_000): Promise<StagedKey | undefined> {
+  const dir = stagingDir(iid);
+  if (!VALID_TYPE.test(type) || !(await host.fs.exists(`${dir}/${type}.started`))) return undefined;
+  const done = `${dir}/${type}.done`;
+  const start = Date.now();
+  while (!(await host.fs.exists(done))) {
+    if (Date.now() - start > timeoutMs) {
+      host.log.log('WARNING', 'ssh', `background generation of the ${type} host key did not finish in ${timeoutMs / 1000} s; generating it again`);
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const code = Number.parseInt(((await host.fs.readTextIfExists(done)) ?? '').trim(), 10);
+  const stdout = (await host.fs.readTextIfExists(`${dir}/${type}.out`)) ?? '';
+  const priv = `${dir}/ssh_host_${type}_key`;
+  if (code !== 0 || !(await host.fs.exists(priv)) || !(await host.fs.exists(`${priv}.pub`))) {
+    return { code: Number.isFinite(code) ? code : 1, stdout };
+  }
+  await host.fs.writeFile(KEY_FILE(type), await host.fs.readFile(priv), { mode: 0o600, uid: 0, gid: 0 });
+  await host.fs.writeFile(`${KEY_FILE(type)}.pub`, await host.fs.readFile(`${priv}.pub`), { mode: 0o644, uid: 0, gid: 0 });
+  for (const f of [priv, `${priv}.pub`]) await host.fs.remove(f);
+  return { code: 0, stdout };
+}
+
+/** Removes what is left of the staging area (keys not used). */
+export async function discardStagedKeys(host: Host, iid: string): Promise<void> {
+  await host.fs.remove(stagingDir(iid), { recursive: true });
+}
