@@ -1,6 +1,6 @@
 // `kindling-init` (also installed as `cloud-init`): cloud-init's command line. Each verb lives in
 // its own file and is loaded only when called, so a boot stage pays only for what it runs.
-import { parseGlobal, usage, type Verb } from './init/args.js';
+import { parseGlobal, progName, usage, type Verb } from './init/args.js';
 
 const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   init: () => import('./init/verb-init.js'),
@@ -11,6 +11,7 @@ const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
+  if (progName() === 'cloud-id') return (await import('./init/cloud-id.js')).default(argv);
   const g = parseGlobal(argv);
   if (g.error) {
     process.stderr.write(`${usage(g.prog)}\n${g.prog}: error: ${g.error}\n`);

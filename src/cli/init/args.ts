@@ -16,9 +16,10 @@ export interface GlobalArgs {
 
 export type Verb = (g: GlobalArgs) => Promise<number>;
 
+/** The name we were called by: KINDLING_INIT_PROG (set by the cloud-init and cloud-id wrappers), else the script's. */
 export function progName(): string {
-  const b = basename(process.argv[1] ?? 'kindling-init').replace(/\.c?js$/, '');
-  return b === 'cloud-init' ? 'cloud-init' : 'kindling-init';
+  const b = process.env.KINDLING_INIT_PROG || basename(process.argv[1] ?? 'kindling-init').replace(/\.c?js$/, '');
+  return b === 'cloud-init' || b === 'cloud-id' ? b : 'kindling-init';
 }
 
 export function usage(prog: string): string {
