@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 pkgs=(
-  debootstrap dnsmasq-base iproute2 util-linux bc curl # the guest lab
+  debootstrap dnsmasq-base iproute2 util-linux bc curl attr # the guest lab
   xorriso genisoimage libarchive-tools fuseiso         # ISO readers (and genisoimage as the bench reference)
   mtools dosfstools fusefat                            # vfat readers and writers
   nginx-light wrk hyperfine                            # benchmarks and the signed-header proxy test

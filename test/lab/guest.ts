@@ -104,6 +104,10 @@ export class Guest {
   get rootDir(): string {
     return this.sandbox.hostPath(join(this.dir, 'merged'));
   }
+  /** The overlay lower dirs, uppermost first: the planted layer, then the rootfs. */
+  get lowerDirs(): string[] {
+    return [join(this.dir, 'layer'), this.rootfs.path];
+  }
   get netns(): string {
     return this.sandbox.netns;
   }

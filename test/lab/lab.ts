@@ -63,7 +63,7 @@ export class Lab {
     if (!this.keep) {
       rmSync(this.dir, { recursive: true, force: true });
       untrack('dir', this.dir);
-    } else {
+    } else if (process.env.KINDLING_LAB_KEEP === '1') {
       process.stderr.write(`[lab] kept ${this.dir}\n`);
     }
     if (errors.length) throw new AggregateError(errors, 'lab close failed');
