@@ -105,3 +105,47 @@ test('two guests on one segment: own namespaces, MACs, leases, roots; crafted re
   for (const n of names) assert.ok(!left.includes(n), `${n} left behind`);
   assert.ok(!existsSync(lab.dir), 'run directory removed');
 });
+
+test('a static network_data.json: eth0 gets the address and reaches the hypervisor side through it', { timeout: 120_000 }, async () => {
+  // (a default route would need net-tools: cloud-init 22.4's eni renderer writes `post-up route add ...`,
+  // and the image, like Debian's, has no `route`; so the static address is on the lab's segment)
+  await withLab({ name: 'static' }, async (lab) => {
+    const srv = await serveStaticTree(lab.hv, {
+      uuid: UUID,
+      hostname: 'static',
+      networkData: {
+        links: [{ id: 'l0', type: 'phy', ethernet_mac_address: 'fa:16:3e:d8:bb:81', mtu: 1400 }],
+        networks: [{ id: 'n0', link: 'l0', type: 'ipv4', ip_address: '169.254.10.10', netmask: '255.255.0.0', network_id: 'x' }],
+        services: [{ type: 'dns', address: '169.254.0.1' }],
+      },
+    });
+    const g = await lab.addGuest();
+    const b = await g.boot();
+    assert.ok(b.ok, readFileSync(b.log, 'utf8').slice(-3000));
+    const addr = (await g.exec(['ip', '-o', 'addr', 'show', 'eth0'])).stdout;
+    assert.match(addr, /inet 169\.254\.10\.10\/16 /);
+    assert.doesNotMatch(addr, /169\.254\.0\.2\//, 'the ephemeral DHCP lease of the local stage is gone');
+    assert.match((await g.exec(['ip', 'link', 'show', 'eth0'])).stdout, /mtu 1400/);
+    assert.match(readFileSync(`${g.upperDir}/etc/network/interfaces.d/50-cloud-init`, 'utf8'), /dns-nameservers 169\.254\.0\.1/);
+    // the guest reaches the hypervisor side from its static address
+    const py = 'import urllib.request; print(urllib.request.urlopen("http://169.254.169.254/openstack", timeout=5).status)';
+    assert.equal((await g.exec(['python3', '-c', py])).stdout.trim(), '200');
+    assert.match(readFileSync(srv.logFile, 'utf8'), /^169\.254\.10\.10 GET \/openstack 200$/m);
+  });
+});
+
+test('the metadata service down: refused with no server, unreachable without the address', { timeout: 60_000 }, async () => {
+  await withLab({ name: 'down' }, async (lab) => {
+    const g = await lab.addGuest();
+    assert.ok((await g.boot({ agent: { stages: [{ name: 'dhcp', argv: ['dhclient', '-1', '-pf', '/run/dhclient.pid', 'eth0'] }] } })).ok);
+    const py = 'import socket,sys\ntry:\n socket.create_connection(("169.254.169.254",80),2); print("open")\nexcept Exception as e: print(type(e).__name__)';
+    const probe = async () => (await g.exec(['python3', '-c', py])).stdout.trim();
+    assert.equal(await probe(), 'ConnectionRefusedError'); // no server yet: refused at once
+    await serveStaticTree(lab.hv, { uuid: UUID, hostname: 'x' });
+    assert.equal(await probe(), 'open');
+    await lab.hv.setMetadataReachable(false);
+    assert.match(await probe(), /^(TimeoutError|OSError)$/); // nobody answers ARP for it
+    await lab.hv.setMetadataReachable(true);
+    assert.equal(await probe(), 'open');
+  });
+});
