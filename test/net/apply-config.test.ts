@@ -154,3 +154,50 @@ test('the network: key is read from the system config only, never from the merge
   assert.equal(r.source, 'ds');
   assert.match(h.read(ENI), /address 169\.254\.0\.10\/16/);
 }));
+
+test('netplan (Ubuntu): features from `netplan info`, netplan generate and net_setup_link after writing, netplan apply to bring up', async () => {
+  const info = 'netplan.io:\n  features:\n  - dhcp-use-domains\n  - ipv6-mtu\n  website: https://netplan.io/\n';
+  const h = scratchHost((argv) => {
+    if (argv[0] === 'ip' && argv.includes('addr')) return ok();
+    if (argv.join(' ') === 'netplan info') return ok(info);
+    if (['netplan generate', 'netplan apply'].includes(argv.join(' ')) || argv[0] === 'udevadm') return ok();
+    return undefined;
+  });
+  try {
+    plantNic(h, 'ens3', 'fa:16:3e:d8:bb:81');
+    h.plant('/usr/sbin/netplan', '', 0o755);
+    const v6 = { ...STATIC, networks: [{ id: 'n6', type: 'ipv6', link: 'tap1', ip_address: '2001:db8::5', netmask: 'ffff:ffff:ffff:ffff::', routes: [] }] };
+    const r = await applyNetworkConfig({ ...debian(h), distroName: 'ubuntu', distroRenderers: ['netplan', 'eni', 'sysconfig'], bringUp: true, datasource: { format: 'openstack', config: v6 } });
+    assert.equal(r.renderer, 'netplan');
+    assert.deepEqual(r.written, ['/etc/netplan/50-cloud-init.yaml']);
+    assert.match(h.read('/etc/netplan/50-cloud-init.yaml'), /^# This file is generated from information provided by the datasource\. {2}Changes\n[\s\S]*\nnetwork:\n {4}version: 2\n {4}ethernets:\n {8}ens3:\n/);
+    assert.deepEqual(h.calls.filter((c) => c[0] === 'netplan' || c[0] === 'udevadm').map((c) => c.join(' ')), [
+      'netplan info', 'netplan generate', 'udevadm test-builtin net_setup_link /sys/class/net/ens3', 'netplan apply',
+    ]);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('sysconfig (RHEL): the resolv.conf already in the image is merged, NetworkManager profiles brought up with nmcli when NM is there', async () => {
+  const h = scratchHost((argv) => (argv[0] === 'ip' || argv[0] === 'nmcli' || argv[0] === 'udevadm' ? ok() : undefined));
+  try {
+    plantNic(h, 'eth0', 'fa:16:3e:d8:bb:81');
+    for (const t of ['ifup', 'ifdown']) h.plant(`/usr/sbin/${t}`, '', 0o755);
+    h.plant('/etc/sysconfig/network-scripts/network-functions', '');
+    h.plant('/etc/resolv.conf', '# from the image\nsearch image.example\nnameserver 192.0.2.53\n');
+    h.plant('/etc/NetworkManager/NetworkManager.conf', '[main]\n');
+    h.plant('/usr/bin/nmcli', '', 0o755);
+    const r = await applyNetworkConfig({ ...debian(h), distroName: 'rocky', distroRenderers: ['sysconfig', 'network-manager'], bringUp: true, datasource: { format: 'openstack', config: STATIC } });
+    assert.equal(r.renderer, 'sysconfig');
+    assert.equal(h.read('/etc/resolv.conf'), '; Created by cloud-init on instance boot automatically, do not edit.\n;\n# from the image\nsearch image.example\nnameserver 192.0.2.53\nnameserver 169.254.169.254\n');
+    assert.match(h.read('/etc/sysconfig/network-scripts/ifcfg-eth0'), /\nIPADDR=169\.254\.0\.10\nMTU=1450\nNETMASK=255\.255\.0\.0\n/);
+    // the activator list has no sysconfig: NetworkManager (installed) brings the device up
+    assert.deepEqual(h.calls.filter((c) => c[0] === 'nmcli').map((c) => c.join(' ')), [
+      'nmcli connection load /etc/NetworkManager/system-connections/cloud-init-eth0.nmconnection',
+      'nmcli connection up filename /etc/NetworkManager/system-connections/cloud-init-eth0.nmconnection',
+    ]);
+  } finally {
+    h.cleanup();
+  }
+});
