@@ -73,6 +73,7 @@ export function openstackToV1(doc: unknown, opts: OpenStackOptions): V1Config {
   for (const link of links) {
     const cfg = pick(link, LINK_KEYS);
     if (!('id' in link)) throw new NetworkConfigError(`network_data.json link without an id: ${pyRepr(link)}`);
+    if (!('type' in link)) throw new NetworkConfigError(`network_data.json link ${pyRepr(link.id)} has no type`);
     const mac = link.ethernet_mac_address ? String(link.ethernet_mac_address).toLowerCase() : null;
     const info: LinkInfo = { name: cfg.name ?? null, mac, id: link.id };
     cfg.subnets = networks.filter((n) => {

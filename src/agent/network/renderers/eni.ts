@@ -19,6 +19,10 @@ function subnetLines(subnet: Subnet): string[] {
   const out: string[] = [];
   for (const [key, raw] of Object.entries(subnet)) {
     if (key === 'netmask') continue;
+    if (key === 'address' && !('prefix' in subnet)) {
+      // only static subnets get a prefix: an address on another kind is refused, as 22.4 does
+      throw new NetworkConfigError(`subnet of type ${pyStr(subnet.type)} has an address (${pyStr(subnet.address)}) but no prefix`);
+    }
     const value = key === 'address' ? `${pyStr(subnet.address)}/${pyStr(subnet.prefix)}` : raw;
     if (!isTruthyValue(value) || !SUBNET_KEYS.includes(key)) continue;
     out.push(`    ${key.replace(/_/g, '-')} ${fmtValue(value)}`);

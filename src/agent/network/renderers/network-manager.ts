@@ -5,7 +5,7 @@
 // global and per-device nameservers (22.4 wrote none: a static guest had no DNS at all under NM).
 import { crypto } from '../../host/lazy-builtins.js';
 import { isIPv6Address } from '../ip.js';
-import { bondOption, subnetIsIpv6, type Iface, type NetworkState, type Route, type Subnet } from '../model.js';
+import { bondOption, NetworkConfigError, subnetIsIpv6, type Iface, type NetworkState, type Route, type Subnet } from '../model.js';
 import { pyStr } from '../pyfmt.js';
 import type { RenderContext, Renderer, RenderResult } from '../renderer.js';
 
@@ -134,7 +134,10 @@ function renderIface(p: Profile, iface: Iface, profiles: Map<string, Profile>, w
   for (const subnet of iface.subnets as Subnet[]) {
     const family = subnetIsIpv6(subnet) ? 'ipv6' : 'ipv4';
     p.setMethod(family, subnet.type);
-    if ('address' in subnet) p.addNumbered(family, 'address', `${pyStr(subnet.address)}/${pyStr(subnet.prefix)}`);
+    if ('address' in subnet) {
+      if (!('prefix' in subnet)) throw new NetworkConfigError(`subnet of type ${subnet.type} on ${iface.name} has an address but no prefix`);
+      p.addNumbered(family, 'address', `${pyStr(subnet.address)}/${pyStr(subnet.prefix)}`);
+    }
     if ('gateway' in subnet) p.sec(family).set('gateway', pyStr(subnet.gateway));
     for (const r of subnet.routes) p.addRoute(family, r);
     if ('dns_nameservers' in subnet) for (const ns of subnet.dns_nameservers ?? []) p.addNameserver(pyStr(ns));
