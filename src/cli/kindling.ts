@@ -9,6 +9,7 @@ Commands:
   serve        run the metadata service (kindling serve --help)
   instance     manage the instance registry (kindling instance --help)
   config-drive build an instance's config drive or NoCloud seed image (kindling config-drive --help)
+  db           migrate, inspect or copy the store (kindling db --help)
   version      print the version
 `;
 
@@ -29,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./instance.js')).instanceCommand(rest);
       case 'config-drive':
         return await (await import('./config-drive.js')).configDriveCommand(rest);
+      case 'db':
+        return await (await import('./db.js')).dbCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -4,6 +4,7 @@
 // command prints its one line and exits 2.
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject } from '../wire/instance.js';
@@ -27,6 +28,7 @@ export interface ServeConfig {
   listen: ListenSpec[];
   controlListen: ListenSpec;
   db: string;
+  workers: number;
   stateDir: string;
   controlTokenFile: string;
   dhcpDomain: string;
@@ -61,8 +63,14 @@ export const OPTIONS: OptionSpec[] = [
       'matched against the registry\'s addresses). In the environment, separate listeners with spaces.' },
   { name: 'control-listen', env: 'KINDLING_CONTROL_LISTEN', arg: 'ADDR:PORT', defaultText: '127.0.0.1:8776',
     help: 'The control API listener (/v1, bearer token; /healthz needs none). Keep it off guest networks.' },
-  { name: 'db', env: 'KINDLING_DB', arg: 'FILE', defaultText: 'STATE_DIR/kindling.db',
-    help: 'The SQLite database file (created, WAL mode, migrated on start).' },
+  { name: 'db', env: 'KINDLING_DB', arg: 'FILE|URL', defaultText: 'STATE_DIR/kindling.db',
+    help: 'The store. An SQLite file (created, WAL mode, migrated on start; sqlite:FILE works too), or ' +
+      'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE for the PostgreSQL store that several replicas share: each ' +
+      'replica keeps every instance in memory and follows the others\' changes through LISTEN/NOTIFY. Prefer ' +
+      'PGPASSWORD or ~/.pgpass to a password in the URL.' },
+  { name: 'workers', env: 'KINDLING_WORKERS', arg: 'N|auto', defaultText: '1',
+    help: 'Serve from N processes sharing the listeners (node:cluster), each holding the whole index; auto is one per ' +
+      'CPU. A worker that dies is restarted.' },
   { name: 'state-dir', env: 'KINDLING_STATE_DIR', arg: 'DIR', defaultText: '/var/lib/kindling as root, else $XDG_STATE_HOME/kindling',
     help: 'Where the default database and the control token live. The CLI looks for the token here too.' },
   { name: 'control-token-file', env: 'KINDLING_TOKEN_FILE', arg: 'FILE', defaultText: 'STATE_DIR/control-token',
@@ -278,8 +286,18 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const accessLog = one('access-log') ?? '-';
   if (accessLog === '') throw new ConfigError('--access-log needs a file, - or off');
   const db = one('db') ?? join(stateDir, 'kindling.db');
-  if (db === '') throw new ConfigError('--db needs a file');
-  if (/^postgres(ql)?:/.test(db)) throw new ConfigError('--db: the PostgreSQL store is not built yet; give a SQLite file');
+  if (db === '' || db === 'sqlite:') throw new ConfigError('--db needs a file or a postgres:// URL');
+  if (/^postgres(ql)?:/i.test(db)) {
+    try {
+      const u = new URL(db);
+      if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
+    } catch {
+      throw new ConfigError('--db: a PostgreSQL URL looks like postgres://USER@HOST:PORT/DATABASE');
+    }
+  }
+  const workersText = one('workers') ?? '1';
+  const workers = workersText === 'auto' ? availableParallelism() : Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new ConfigError(`--workers: ${JSON.stringify(workersText)} is not a number from 1 to 256 or auto`);
   const trustedProxies = get('trusted-proxy') ?? [];
   try {
     new TrustedProxies(trustedProxies);
@@ -314,6 +332,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     listen,
     controlListen,
     db,
+    workers,
     stateDir,
     controlTokenFile: one('control-token-file') ?? join(stateDir, 'control-token'),
     dhcpDomain,

@@ -1,5 +1,6 @@
-// The composition root of `kindling serve`: configuration, store, registry, the in-memory index,
-// and the listeners. The only file that names the concrete store adapter.
+// The composition root of `kindling serve`: configuration, store, registry, the in-memory index
+// kept in step with the store, and the listeners. The store adapter is chosen in open-store.ts.
+import cluster from 'node:cluster';
 import { createWriteStream, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
@@ -12,7 +13,9 @@ import type { RenderContext } from './guest/render-context.js';
 import { createControlServer } from './http/control-server.js';
 import { createGuestServer } from './http/guest-http1.js';
 import { Registry } from './registry/registry.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { runPrimary, workerTag } from './replica/cluster.js';
+import { IndexSync } from './replica/index-sync.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export const VERSION = '0.1.0';
@@ -61,30 +64,35 @@ export interface ServeDeps {
 
 /** Runs the service until SIGTERM/SIGINT; resolves to the exit status. */
 export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const say = (line: string) => io.stderr.write(`kindling: ${line}\n`);
+  const say = (line: string) => io.stderr.write(`kindling${workerTag()}: ${line}\n`);
   if (argv.includes('-h') || argv.includes('--help')) {
     io.stdout.write(serveHelp());
     return 0;
   }
   let store: Store | undefined;
+  let sync: IndexSync | undefined;
   const servers: (Server | NetServer)[] = [];
   const guestSockets = new Set<Socket>();
   try {
     const cfg = loadServeConfig(argv, io.env);
+    if (cfg.workers > 1 && cluster.isPrimary) return await runPrimary(cfg, argv, say);
     const { token, generated } = ensureControlToken(cfg.controlTokenFile);
 
     try {
-      store = new SqliteStore(cfg.db);
+      store = openStore(cfg.db);
       await store.migrate();
     } catch (e) {
-      throw new ConfigError(`cannot open the database ${cfg.db}: ${(e as Error).message}`);
+      throw new ConfigError(`cannot open the database ${store?.description ?? cfg.db}: ${(e as Error).message}`);
     }
     const ctx: RenderContext = { dhcpDomain: cfg.dhcpDomain, vendorData: cfg.vendorData, region: cfg.region, now: Date.now };
     const index = new InstanceIndex(ctx);
     const registry = new Registry(store);
     registry.onChange((c) => index.apply(c));
     let ready = false;
-    for await (const i of store.all()) index.upsert(i);
+    // Loads every instance and follows every later change, whichever process or replica makes it.
+    sync = new IndexSync(store, index, say);
+    await sync.start();
+    const liveSync = sync;
 
     const log = openAccessLog(cfg, io);
     const liveStore = store;
@@ -101,7 +109,8 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
         token,
         version: VERSION,
         notReady: () => (ready ? undefined : 'starting'),
-        health: () => ({ instances: index.size, store: liveStore.description, version: VERSION }),
+        degraded: () => liveSync.degradedReason(),
+        health: () => ({ instances: index.size, store: liveStore.description, version: VERSION, ...liveSync.health() }),
         logError: (m) => say(m),
       },
       drives: { publisher: `Kindling ${VERSION}`, nocloudNetworkConfig: deps.nocloudNetworkConfig },
@@ -124,8 +133,9 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
     say(`control listener on ${shown(ca, cfg.controlListen)} (store ${store.description}, ${index.size} instances)`);
     // said last, so that a start that fails still prints exactly one line
     if (generated) say(`generated the control token in ${cfg.controlTokenFile} (mode 0600)`);
-    if (cfg.pidFile) writeFileSync(cfg.pidFile, `${process.pid}\n`);
+    if (cfg.pidFile && !cluster.isWorker) writeFileSync(cfg.pidFile, `${process.pid}\n`);
     ready = true;
+    if (cluster.isWorker) process.send?.({ kindling: 'ready' });
 
     const code = await new Promise<number>((resolve) => {
       const stop = (sig: string) => {
@@ -134,6 +144,8 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      // a worker whose primary is gone (even killed) stops too
+      if (cluster.isWorker) process.once('disconnect', () => stop('primary gone'));
     });
     for (const c of guestSockets) c.destroy();
     await Promise.all(servers.map((s) => new Promise((r) => {
@@ -142,8 +154,9 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
     })));
 
     log.flush();
+    await sync.close();
     await store.close();
-    if (cfg.pidFile) {
+    if (cfg.pidFile && !cluster.isWorker) {
       try {
         unlinkSync(cfg.pidFile);
       } catch {
@@ -153,6 +166,7 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
     return code;
   } catch (e) {
     for (const s of servers) s.close();
+    await sync?.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
     if (e instanceof ConfigError) {
       say(e.message);

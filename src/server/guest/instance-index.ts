@@ -25,6 +25,11 @@ export class InstanceIndex {
     return this.byId.get(uuid);
   }
 
+  /** Every indexed uuid (a replica's resync removes those the store no longer has). */
+  uuids(): IterableIterator<string> {
+    return this.byId.keys();
+  }
+
   upsert(instance: Instance): GuestView {
     const bucket = this.byId.get(instance.uuid)?.bucket;
     this.remove(instance.uuid);

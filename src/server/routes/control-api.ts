@@ -25,6 +25,11 @@ export interface ControlDeps {
   version: string;
   /** Readiness for /healthz: undefined when ready, else why not. */
   notReady(): string | undefined;
+  /**
+   * Ready but possibly stale (the store is unreachable): the reason. Still 200, because guests are
+   * answered from the last known state and a balancer should keep this replica.
+   */
+  degraded?(): string | undefined;
   health(): Record<string, unknown>;
   /** Unexpected failures (never with request bodies). */
   logError(message: string): void;
@@ -78,7 +83,9 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
     if (path === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(['GET']);
       const why = deps.notReady();
-      return json(why ? 503 : 200, { status: why ? 'starting' : 'ok', ...(why ? { reason: why } : {}), ...deps.health() });
+      const degraded = why ? undefined : deps.degraded?.();
+      const status = why ? 'starting' : degraded ? 'degraded' : 'ok';
+      return json(why ? 503 : 200, { status, ...(why || degraded ? { reason: why ?? degraded } : {}), ...deps.health() });
     }
     if (path === '/v1/openapi.json') return openapi;
     if (!path.startsWith('/v1/')) throw new KindlingError(404, 'not_found', `no such endpoint ${path}; the API lives under /v1`);
@@ -161,7 +168,8 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
       return await route(req, path, url.searchParams);
     } catch (e) {
       if (e instanceof KindlingError) {
-        const extra = e.status === 405 && e.details && 'allow' in e.details ? ['Allow', (e.details.allow as string[]).join(', ')] : [];
+        const extra = e.status === 405 && e.details && 'allow' in e.details ? ['Allow', (e.details.allow as string[]).join(', ')]
+          : e.status === 503 ? ['Retry-After', '5'] : [];
         return errorReply(e, extra);
       }
       deps.logError(`control API ${req.method} ${path}: ${(e as Error)?.stack ?? e}`);

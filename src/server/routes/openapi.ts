@@ -59,7 +59,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     security: [{ bearer: [] }],
     paths: {
       '/healthz': {
-        get: { security: [], summary: 'Readiness (no token needed)', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } },
+        get: { security: [], summary: 'Readiness (no token needed)', responses: { 200: { description: 'ready: status "ok", or "degraded" with a reason when the store is unreachable and guests are answered from the last known state' }, 503: { description: 'not ready (starting)' } } },
       },
       '/v1/openapi.json': { get: { security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/v1/instances': {

@@ -12,6 +12,8 @@ export interface StoreHarness {
   store: Store;
   /** Closes `store` and opens the same data again (persistence). */
   reopen(): Promise<Store>;
+  /** Another connection to the same data, as a second process or replica would open it. */
+  another(): Promise<Store>;
   cleanup(): Promise<void>;
 }
 
@@ -182,6 +184,85 @@ export function storeConformance(adapter: string, open: () => Promise<StoreHarne
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       assert.ok(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof KindlingError));
+    });
+
+    withStore('put writes records as they are, replaces by uuid, and is idempotent', async ({ store }) => {
+      const a = instanceData({ addresses: [{ ip: '10.2.0.1' }] });
+      const b = instanceData({ addresses: [{ ip: '10.2.0.2', mac: 'fa:16:3e:00:02:02' }], user_data: null });
+      const stamp = { created_at: '2020-01-02T03:04:05.678Z', updated_at: '2021-01-02T03:04:05.678Z', revision: 77 };
+      const records = [{ ...a, ...stamp, password: 'guest-pw' }, { ...b, ...stamp }];
+      const before = await store.revision();
+      await store.put(records);
+      const rev = await store.revision();
+      assert.ok(rev > before);
+      for (const r of records) {
+        const got = await store.get(r.uuid);
+        assert.deepEqual({ ...got, revision: 0 }, { ...r, revision: 0 });
+        assert.ok(got!.revision > before && got!.revision <= rev);
+      }
+      assert.equal((await store.list({ address: 'fa:16:3e:00:02:02', limit: 5 }))[0]?.uuid, b.uuid);
+      // again, with a moved address: replaced, and the old address is free
+      await store.put([{ ...records[1]!, addresses: [{ ip: '10.2.0.3' }], name: 'moved' }]);
+      assert.equal((await store.get(b.uuid))?.name, 'moved');
+      assert.equal((await store.list({ address: '10.2.0.2', limit: 5 })).length, 0);
+      const cs = await store.changesSince(rev);
+      assert.deepEqual(cs.upserts.map((i) => i.uuid), [b.uuid]);
+      // an address owned outside the batch: 409, and nothing of the batch is written
+      const c = instanceData({ addresses: [{ ip: '10.2.0.9' }] });
+      const d = instanceData({ addresses: [{ ip: '10.2.0.1' }] });
+      const r2 = await store.revision();
+      await rejects(store.put([{ ...c, ...stamp }, { ...d, ...stamp }]), 409);
+      assert.equal(await store.get(c.uuid), undefined);
+      assert.equal(await store.revision(), r2);
+      // a put over a deleted instance brings it back (no stale tombstone)
+      await store.delete(a.uuid);
+      const r3 = await store.revision();
+      await store.put([records[0]!]);
+      const back = await store.changesSince(r3);
+      assert.deepEqual([back.upserts.map((i) => i.uuid), back.deleted], [[a.uuid], []]);
+    });
+
+    withStore('status reports migrations, revision and counts', async ({ store }) => {
+      await store.create(instanceData({ addresses: [{ ip: '10.3.0.1', mac: 'fa:16:3e:00:03:01' }] }));
+      const gone = instanceData();
+      await store.create(gone);
+      await store.delete(gone.uuid);
+      const st = await store.status();
+      assert.equal(st.description, store.description);
+      assert.ok(st.applied.length >= 1);
+      assert.deepEqual(st.pending, []);
+      assert.deepEqual([st.revision, st.instances, st.addresses, st.tombstones], [await store.revision(), 1, 2, 1]);
+      assert.deepEqual(await store.migrate(), []);
+    });
+
+    withStore('watch announces writes made through another connection', async (h) => {
+      const seen: number[] = [];
+      let wake: () => void = () => undefined;
+      const watch = await h.store.watch({
+        changed: (r) => {
+          if (r !== undefined) seen.push(r);
+          wake();
+        },
+        lost: () => undefined,
+        restored: () => undefined,
+      });
+      const other = await h.another();
+      try {
+        const created = await other.create(instanceData());
+        const t0 = Date.now();
+        while (!seen.some((r) => r >= created.revision)) {
+          assert.ok(Date.now() - t0 < 1000, `no change announced within 1 s (seen ${seen.join(',')})`);
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 50);
+          });
+        }
+        const cs = await h.store.changesSince(created.revision - 1);
+        assert.deepEqual(cs.upserts.map((i) => i.uuid), [created.uuid]);
+      } finally {
+        await watch.close();
+        await other.close();
+      }
     });
 
     withStore('data survives reopening; migrate is idempotent', async (h) => {

@@ -1,4 +1,4 @@
-// The registry's persistence, as an interface. Adapters (sqlite/, later postgres/) implement it and
+// The registry's persistence, as an interface. Adapters (sqlite/, postgres/) implement it and
 // pass the one conformance suite (conformance.ts). Nothing outside the composition root names an
 // adapter. Guests never wait on a store: the service serves from an in-memory index kept fresh
 // from these calls.
@@ -23,13 +23,43 @@ export interface ChangeSet {
   deleted: string[];
 }
 
+/** What `kindling db status` reports. */
+export interface StoreStatus {
+  description: string;
+  /** Migrations applied to this database, oldest first, and the ones this version would apply. */
+  applied: string[];
+  pending: string[];
+  revision: number;
+  instances: number;
+  addresses: number;
+  tombstones: number;
+}
+
+/**
+ * Receives a store's change notifications. A replica learns "something changed, up to revision N"
+ * and then asks changesSince; the feed never carries the records themselves.
+ */
+export interface ChangeWatcher {
+  /** The store changed; `revision` is the newest one the feed knows of (undefined when it cannot tell). */
+  changed(revision: number | undefined): void;
+  /** The feed is broken (the store is unreachable): changes may be missed until `restored`. */
+  lost(reason: string): void;
+  /** The feed works again. Changes made meanwhile were not announced: resynchronise. */
+  restored(): void;
+}
+
+export interface ChangeWatch {
+  close(): Promise<void>;
+}
+
 export type PasswordResult = { ok: true; instance: Instance } | { ok: false; reason: 'conflict' | 'not_found' };
 
 export interface Store {
   /** Human-readable, for logs and /healthz ("sqlite:/var/lib/kindling/kindling.db"). */
   readonly description: string;
-  /** Applies pending migrations. Idempotent. */
-  migrate(): Promise<void>;
+  /** Applies pending migrations and returns their names (none when up to date). Idempotent. */
+  migrate(): Promise<string[]>;
+  status(): Promise<StoreStatus>;
   /**
    * Throws KindlingError 409 when the uuid exists or an address belongs to another instance;
    * nothing is written then.
@@ -53,5 +83,16 @@ export interface Store {
   /** What changed after `revision` (upserts and deletions), for replicas catching up. */
   changesSince(revision: number): Promise<ChangeSet>;
   revision(): Promise<number>;
+  /**
+   * Writes records as they are (uuid, timestamps, password included), replacing any with the same
+   * uuid, in one transaction: copying a fleet between stores. The store assigns its own revision.
+   * 409 when an address belongs to an instance outside the batch; nothing is written then.
+   */
+  put(instances: Instance[]): Promise<void>;
+  /**
+   * Starts announcing changes made by any writer of this store (other processes, other hosts),
+   * so that an in-memory index can follow them.
+   */
+  watch(watcher: ChangeWatcher): Promise<ChangeWatch>;
   close(): Promise<void>;
 }

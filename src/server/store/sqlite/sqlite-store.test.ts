@@ -17,6 +17,9 @@ storeConformance('sqlite', async () => {
       current = new SqliteStore(file);
       return current;
     },
+    async another() {
+      return new SqliteStore(file);
+    },
     async cleanup() {
       await current.close();
       rmSync(dir, { recursive: true, force: true });
