@@ -110,12 +110,15 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
         version: VERSION,
         notReady: () => (ready ? undefined : 'starting'),
         degraded: () => liveSync.degradedReason(),
-        health: () => ({ instances: index.size, store: liveStore.description, version: VERSION, ...liveSync.health() }),
+        health: () => ({ instances: index.size, store: liveStore.description, version: VERSION, pid: process.pid, ...liveSync.health() }),
         logError: (m) => say(m),
       },
       drives: { publisher: `Kindling ${VERSION}`, nocloudNetworkConfig: deps.nocloudNetworkConfig },
     });
     const onGuestError = (e: unknown) => say(`guest request failed: ${(e as Error)?.message ?? e}`);
+    // A worker reports its listeners to the primary, which says them once for all (cluster.ts).
+    const listening: { line: string; port: number }[] = [];
+    const sayListening = (line: string, port: number) => (cluster.isWorker ? listening.push({ line, port }) : say(line));
     for (const spec of cfg.listen) {
       const server = createGuestServer(app.guest(spec.identify, spec.text), onGuestError);
       // keep-alive guests must not hold a stopping service open
@@ -125,17 +128,17 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
       });
       servers.push(server);
       const a = await listenOn(server, spec);
-      say(`guest listener on ${shown(a, spec)} (identify=${spec.identify})`);
+      sayListening(`guest listener on ${shown(a, spec)} (identify=${spec.identify})`, a.port);
     }
     const control = createControlServer(app.control, log);
     servers.push(control);
     const ca = await listenOn(control, cfg.controlListen);
-    say(`control listener on ${shown(ca, cfg.controlListen)} (store ${store.description}, ${index.size} instances)`);
+    sayListening(`control listener on ${shown(ca, cfg.controlListen)} (store ${store.description}, ${index.size} instances)`, ca.port);
     // said last, so that a start that fails still prints exactly one line
     if (generated) say(`generated the control token in ${cfg.controlTokenFile} (mode 0600)`);
     if (cfg.pidFile && !cluster.isWorker) writeFileSync(cfg.pidFile, `${process.pid}\n`);
     ready = true;
-    if (cluster.isWorker) process.send?.({ kindling: 'ready' });
+    if (cluster.isWorker) process.send?.({ kindling: 'ready', listening });
 
     const code = await new Promise<number>((resolve) => {
       const stop = (sig: string) => {
@@ -163,6 +166,8 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
         /* already gone */
       }
     }
+    // a worker's IPC channel would keep it alive after everything else is closed
+    if (cluster.isWorker) process.disconnect?.();
     return code;
   } catch (e) {
     for (const s of servers) s.close();

@@ -1,7 +1,8 @@
 // Shared steps of the replica tests: services on a throwaway PostgreSQL database, what a guest on
 // loopback is served, and waiting for a condition with a deadline.
 import { randomUUID } from 'node:crypto';
-import { api, cleanup, http, loopbackSeed, startService, type Service } from '../serve/harness.js';
+import { request } from 'node:http';
+import { api, cleanup, loopbackSeed, startService, type Service } from '../serve/harness.js';
 import { createTestDatabase, type TestDatabase } from '../pg/database.js';
 
 export interface Replicas {
@@ -31,9 +32,32 @@ export async function startReplicas(n: number, extra: string[] = []): Promise<Re
   };
 }
 
+/** A GET on a fresh connection that gives up after `ms` (a test must fail, not hang). */
+export function get(url: string, ms = 3000): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, timeout: ms }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${ms} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** What the guest listener serves to 127.0.0.1: the instance's uuid and hostname, or the status. */
 export async function servedTo(s: Service): Promise<{ status: number; uuid?: string; hostname?: string }> {
-  const r = await http(`${s.guest}/openstack/latest/meta_data.json`);
+  const r = await get(`${s.guest}/openstack/latest/meta_data.json`);
   if (r.status !== 200) return { status: r.status };
   return { status: 200, uuid: r.json.uuid, hostname: r.json.hostname };
 }
@@ -54,7 +78,7 @@ export function loopbackInstance(over: Record<string, unknown> = {}): Record<str
 }
 
 export async function health(s: Service): Promise<Record<string, any>> {
-  return (await http(`${s.control}/healthz`)).json;
+  return (await get(`${s.control}/healthz`)).json;
 }
 
 export { api };

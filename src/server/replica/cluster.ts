@@ -1,14 +1,14 @@
 // `kindling serve --workers N`: one process per core on one host. The primary prepares what must
 // happen once (the control token, the migrations), then forks N workers that each run the whole
 // service (their own index, their own store connection and change feed) on listeners they share
-// through node:cluster. The primary answers nothing itself; it restarts a worker that dies and
-// stops them all on SIGTERM/SIGINT.
+// through node:cluster. The primary answers nothing itself; it says the listeners once all workers
+// are ready, restarts a worker that dies, and stops them all on SIGTERM/SIGINT.
 //
 // Why processes and not threads: the guest path is CPU-bound JavaScript, and a worker_thread would
-// need the index copied or serialised across isolates anyway. Why round-robin (the primary accepts
-// and hands connections over) rather than letting workers accept: measured in docs/benchmarks.md.
+// need the index copied or serialised across isolates anyway. Scheduling (the primary hands
+// connections out round-robin, or workers accept themselves): measured in docs/benchmarks.md.
 import cluster, { type Worker } from 'node:cluster';
-import { writeFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { ConfigError, type ServeConfig } from '../config.js';
 import { ensureControlToken } from '../control-token.js';
 import { openStore } from '../store/open-store.js';
@@ -19,6 +19,17 @@ export function workerTag(): string {
 }
 
 const RESTART_DELAY_MS = 1000;
+const STOP_GRACE_MS = 10_000;
+
+interface Ready {
+  kindling: 'ready';
+  /** The listener lines, guest listeners first in configuration order, then the control listener. */
+  listening: { line: string; port: number }[];
+}
+
+function isReady(m: unknown): m is Ready {
+  return (m as { kindling?: unknown })?.kindling === 'ready' && Array.isArray((m as Ready).listening);
+}
 
 export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: string) => void): Promise<number> {
   const { generated } = ensureControlToken(cfg.controlTokenFile);
@@ -32,56 +43,63 @@ export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: s
     await store.close().catch(() => undefined);
   }
 
-  // The policy must be set before the first fork; NODE_CLUSTER_SCHED_POLICY=none overrides it.
+  // NODE_CLUSTER_SCHED_POLICY (rr | none) overrides the measured default.
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: process.argv[1]!, args: ['serve', ...argv], silent: false });
-
+  const started = Date.now();
   let stopping = false;
   let readyCount = 0;
   let announced = false;
-  const started = Date.now();
-  let resolveFirstFailure: (code: number) => void = () => undefined;
-  const firstFailure = new Promise<number>((r) => (resolveFirstFailure = r));
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((r) => (finish = r));
 
-  const fork = (): Worker => {
+  const fork = (): Promise<Ready> => {
     const w = cluster.fork();
     let ready = false;
-    w.on('message', (m: unknown) => {
-      if ((m as { kindling?: string })?.kindling !== 'ready' || ready) return;
-      ready = true;
-      readyCount++;
-      if (!announced && readyCount === cfg.workers) {
-        announced = true;
-        say(`${cfg.workers} workers ready in ${Date.now() - started} ms (pid ${process.pid})`);
-        if (generated) say(`generated the control token in ${cfg.controlTokenFile} (mode 0600)`);
-        if (cfg.pidFile) writeFileSync(cfg.pidFile, `${process.pid}\n`);
-      }
+    return new Promise<Ready>((resolve) => {
+      w.on('message', (m: unknown) => {
+        if (!isReady(m) || ready) return;
+        ready = true;
+        readyCount++;
+        resolve(m);
+        if (!announced && readyCount === cfg.workers) {
+          announced = true;
+          for (const l of m.listening) say(l.line);
+          say(`${cfg.workers} workers ready in ${Date.now() - started} ms (primary pid ${process.pid})`);
+          if (generated) say(`generated the control token in ${cfg.controlTokenFile} (mode 0600)`);
+          if (cfg.pidFile) writeFileSync(cfg.pidFile, `${process.pid}\n`);
+        }
+      });
+      w.on('exit', (code, signal) => {
+        if (ready) readyCount--;
+        if (stopping) return;
+        // A worker that never got ready could not start (a listener, the store): stop with its
+        // status (it said why) rather than fork it forever.
+        if (!ready) {
+          finish(code === 2 ? 2 : 1);
+          return;
+        }
+        say(`worker ${w.id} (pid ${w.process.pid}) exited (${signal ?? `status ${code}`}); starting another in ${RESTART_DELAY_MS} ms`);
+        setTimeout(() => {
+          if (!stopping) void fork();
+        }, RESTART_DELAY_MS);
+      });
     });
-    w.on('exit', (code, signal) => {
-      if (ready) readyCount--;
-      if (stopping) return;
-      // A worker that never got ready failed to start (bad listener, unreachable store): give up
-      // with its status rather than fork it forever.
-      if (!ready) {
-        resolveFirstFailure(code === 2 ? 2 : 1);
-        return;
-      }
-      say(`worker ${w.id} (pid ${w.process.pid}) exited (${signal ?? `status ${code}`}); starting another in ${RESTART_DELAY_MS} ms`);
-      setTimeout(() => {
-        if (!stopping) fork();
-      }, RESTART_DELAY_MS);
-    });
-    return w;
   };
-  for (let i = 0; i < cfg.workers; i++) fork();
 
-  const code = await Promise.race([
-    firstFailure,
-    new Promise<number>((resolve) => {
-      process.once('SIGTERM', () => resolve(0));
-      process.once('SIGINT', () => resolve(0));
-    }),
-  ]);
+  process.once('SIGTERM', () => finish(0));
+  process.once('SIGINT', () => finish(0));
+  cluster.setupPrimary({ exec: process.argv[1]!, args: ['serve', ...argv], silent: false });
+  // Port 0 asks the kernel for a port, and node:cluster shares that port with every worker that
+  // listens while another still holds it: so the first worker must be listening before the others
+  // (and a restarted worker joins the survivors).
+  const anyPortZero = [...cfg.listen, cfg.controlListen].some((l) => l.port === 0);
+  const starting = (async () => {
+    if (anyPortZero && !(await Promise.race([fork(), finished.then(() => undefined)]))) return;
+    for (let i = anyPortZero ? 1 : 0; i < cfg.workers; i++) void fork();
+  })();
+
+  const code = await finished;
+  await starting;
   stopping = true;
   say(code === 0 ? 'stopping the workers' : 'a worker failed to start; stopping');
   const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
@@ -90,7 +108,7 @@ export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: s
       (w) =>
         new Promise<void>((resolve) => {
           if (w.isDead()) return resolve();
-          const kill = setTimeout(() => w.process.kill('SIGKILL'), 10_000);
+          const kill = setTimeout(() => w.process.kill('SIGKILL'), STOP_GRACE_MS);
           w.once('exit', () => {
             clearTimeout(kill);
             resolve();
