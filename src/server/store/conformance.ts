@@ -62,6 +62,30 @@ export function storeConformance(adapter: string, open: () => Promise<StoreHarne
       assert.equal(await store.get(randomUUID()), undefined);
     });
 
+    withStore('createMany: one transaction, all or none', async ({ store }) => {
+      assert.deepEqual(await store.createMany([]), []);
+      const taken = instanceData({ addresses: [{ ip: '10.6.0.1' }] });
+      await store.create(taken);
+      const batch = Array.from({ length: 1203 }, (_, i) => instanceData({ addresses: [{ ip: `10.6.${1 + (i >> 8)}.${i & 255}` }] }));
+      const made = await store.createMany(batch);
+      assert.deepEqual(made.map((i) => i.uuid), batch.map((b) => b.uuid));
+      assert.equal((await store.get(batch[1202]!.uuid))?.name, batch[1202]!.name);
+      assert.equal((await store.list({ address: '10.6.5.178', limit: 2 }))[0]?.uuid, batch[1202]!.uuid);
+      const before = await store.revision();
+      const fresh = () => instanceData({ addresses: [{ ip: `10.6.9.${Math.floor(Math.random() * 250)}` }] });
+      for (const bad of [
+        [fresh(), instanceData({ addresses: [{ ip: '10.6.0.1' }] })], // an address taken before
+        [instanceData({ addresses: [{ ip: '10.6.8.1' }] }), instanceData({ addresses: [{ ip: '10.6.8.1' }] })], // twice in the batch
+        [fresh(), { ...taken, addresses: [] }], // an existing uuid
+      ]) {
+        await rejects(store.createMany(bad), 409);
+        for (const d of bad) if (d.uuid !== taken.uuid) assert.equal(await store.get(d.uuid), undefined);
+      }
+      const dup = instanceData();
+      await rejects(store.createMany([dup, { ...dup }]), 409);
+      assert.equal(await store.revision(), before);
+    });
+
     withStore('null user_data and network stay null', async ({ store }) => {
       const data = instanceData({ user_data: null, network: null, vendor_data: null });
       await store.create(data);

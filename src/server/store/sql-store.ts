@@ -18,6 +18,9 @@ import type { InstancesTable, StoreTables } from './tables.js';
 
 type Trx = Transaction<StoreTables>;
 
+/** Rows per multi-row statement: well inside both engines' bound-parameter limits. */
+const CHUNK = 500;
+
 /** Thrown inside a transaction to roll it back and still return a value. */
 class Rollback<T> {
   constructor(readonly value: T) {}
@@ -92,7 +95,13 @@ export abstract class SqlStore implements Store {
       .execute();
     if (got.length === rows.length) return;
     const claimed = new Set(got.map((g) => g.address));
-    const lost = rows.find((r) => !claimed.has(r.address))!;
+    const lost = rows.find((r) => !claimed.has(r.address));
+    if (!lost) {
+      // every address got claimed once: one of them is listed by two instances of the batch
+      const seen = new Map<string, string>();
+      const dup = rows.find((r) => seen.has(r.address) || !seen.set(r.address, r.uuid))!;
+      throw conflict(`address ${dup.address} is given to two instances (${seen.get(dup.address)} and ${dup.uuid})`, { address: dup.address, owner: seen.get(dup.address) });
+    }
     const owner = await trx.selectFrom('instance_addresses').select('uuid').where('address', '=', lost.address).executeTakeFirst();
     throw conflict(`address ${lost.address} belongs to instance ${owner?.uuid ?? '(unknown)'}`, { address: lost.address, owner: owner?.uuid });
   }
@@ -120,6 +129,31 @@ export abstract class SqlStore implements Store {
       await this.claimAddresses(trx, this.addressRows(data.uuid, data));
       await trx.deleteFrom('tombstones').where('uuid', '=', data.uuid).execute();
       return fromRow(row);
+    });
+  }
+
+  /** One transaction and one revision for the batch: all are created, or none (409). */
+  createMany(batch: InstanceData[]): Promise<Instance[]> {
+    if (batch.length === 0) return Promise.resolve([]);
+    return this.write(async (trx, revision) => {
+      const uuids = batch.map((d) => d.uuid);
+      const twice = uuids.find((u, i) => uuids.indexOf(u) !== i);
+      if (twice) throw conflict(`instance ${twice} is in the batch twice`, { uuid: twice });
+      const now = new Date().toISOString();
+      const rows: InstancesTable[] = batch.map((data) => ({
+        uuid: data.uuid, project_id: data.project_id, doc: toRowDoc(data), user_data: data.user_data, password: data.password,
+        created_at: now, updated_at: now, revision,
+      }));
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK);
+        const exists = await trx.selectFrom('instances').select('uuid').where('uuid', 'in', chunk.map((r) => r.uuid)).executeTakeFirst();
+        if (exists) throw conflict(`instance ${exists.uuid} already exists`, { uuid: exists.uuid });
+        await trx.insertInto('instances').values(chunk).execute();
+        await trx.deleteFrom('tombstones').where('uuid', 'in', chunk.map((r) => r.uuid)).execute();
+      }
+      const claims = batch.flatMap((d) => this.addressRows(d.uuid, d));
+      for (let i = 0; i < claims.length; i += CHUNK) await this.claimAddresses(trx, claims.slice(i, i + CHUNK));
+      return rows.map(fromRow);
     });
   }
 
@@ -191,7 +225,7 @@ export abstract class SqlStore implements Store {
     });
   }
 
-  /** One transaction and one revision for the batch; callers send a few hundred records at a time. */
+  /** One transaction and one revision for the batch. */
   put(instances: Instance[]): Promise<void> {
     if (instances.length === 0) return Promise.resolve();
     return this.write(async (trx, revision) => {
@@ -200,9 +234,9 @@ export abstract class SqlStore implements Store {
         const { created_at, updated_at, revision: _r, ...data } = i;
         return { uuid: i.uuid, project_id: i.project_id, doc: toRowDoc(data), user_data: i.user_data, password: i.password, created_at, updated_at, revision };
       });
-      await trx
+      for (let i = 0; i < rows.length; i += CHUNK) await trx
         .insertInto('instances')
-        .values(rows)
+        .values(rows.slice(i, i + CHUNK))
         .onConflict((oc) =>
           oc.column('uuid').doUpdateSet((eb) => ({
             project_id: eb.ref('excluded.project_id'),
@@ -215,9 +249,12 @@ export abstract class SqlStore implements Store {
           })),
         )
         .execute();
-      await trx.deleteFrom('instance_addresses').where('uuid', 'in', uuids).execute();
-      await this.claimAddresses(trx, instances.flatMap((i) => this.addressRows(i.uuid, i)));
-      await trx.deleteFrom('tombstones').where('uuid', 'in', uuids).execute();
+      for (let i = 0; i < uuids.length; i += CHUNK) {
+        await trx.deleteFrom('instance_addresses').where('uuid', 'in', uuids.slice(i, i + CHUNK)).execute();
+        await trx.deleteFrom('tombstones').where('uuid', 'in', uuids.slice(i, i + CHUNK)).execute();
+      }
+      const claims = instances.flatMap((i) => this.addressRows(i.uuid, i));
+      for (let i = 0; i < claims.length; i += CHUNK) await this.claimAddresses(trx, claims.slice(i, i + CHUNK));
     });
   }
 

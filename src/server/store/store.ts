@@ -65,6 +65,11 @@ export interface Store {
    * nothing is written then.
    */
   create(data: InstanceData): Promise<Instance>;
+  /**
+   * Creates many instances in one transaction (imports, benchmarks): all or none. The same 409
+   * rules as create, also between instances of the batch.
+   */
+  createMany(data: InstanceData[]): Promise<Instance[]>;
   get(uuid: string): Promise<Instance | undefined>;
   list(query: InstanceQuery): Promise<Instance[]>;
   /**
