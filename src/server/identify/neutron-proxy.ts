@@ -7,7 +7,6 @@
 import { createHmac } from 'node:crypto';
 import type { InstanceIndex } from '../guest/instance-index.js';
 import { errorReply, NOT_FOUND } from '../guest/reply.js';
-import type { GuestView } from '../guest/view.js';
 import { forwardedFor, type Identifier } from './identify.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 
@@ -30,8 +29,6 @@ function sameSecret(a: string, b: string): boolean {
 export function neutronProxyIdentifier(index: InstanceIndex, secret: string, trusted: TrustedProxies): Identifier {
   const key = Buffer.from(secret, 'utf8');
   const sign = (id: string) => createHmac('sha256', key).update(id, 'utf8').digest('hex');
-  // The expected signature of a known instance is computed once per view.
-  const signatures = new WeakMap<GuestView, string>();
   return {
     mode: 'neutron-proxy',
     identify(req) {
@@ -45,15 +42,10 @@ export function neutronProxyIdentifier(index: InstanceIndex, secret: string, tru
       if (id.includes(',')) return MULTIPLE_ID;
       if (tenant.includes(',')) return MULTIPLE_TENANT;
       const view = index.byUuid(id);
-      let expected: string;
-      if (view) {
-        expected = signatures.get(view) ?? sign(id);
-        signatures.set(view, expected);
-      } else {
-        expected = sign(id);
-      }
+      // a known instance's expected signature is computed once per view
+      const expected = view ? (view.signature ??= sign(id)) : sign(id);
       if (!sameSecret(signature, expected)) return BAD_SIG;
-      if (!view || view.instance.project_id !== tenant) return NOT_FOUND;
+      if (!view || view.projectId !== tenant) return NOT_FOUND;
       return view;
     },
     // Neutron's proxy adds the guest's address; a second one means the guest forwarded for someone

@@ -24,10 +24,19 @@ export class TrustedProxies {
     this.size = specs.length;
   }
 
+  // BlockList.check builds a SocketAddress per call (measured: the costliest step of a signed
+  // request); peers are few, so answers are remembered, in a map that is reset when it fills.
+  private readonly seen = new Map<string, boolean>();
+
   has(address: string): boolean {
-    const a = peerKey(address);
-    const family = isIP(a);
-    if (!family) return false;
-    return this.list.check(a, family === 4 ? 'ipv4' : 'ipv6');
+    let yes = this.seen.get(address);
+    if (yes === undefined) {
+      const a = peerKey(address);
+      const family = isIP(a);
+      yes = family !== 0 && this.list.check(a, family === 4 ? 'ipv4' : 'ipv6');
+      if (this.seen.size >= 4096) this.seen.clear();
+      this.seen.set(address, yes);
+    }
+    return yes;
   }
 }

@@ -45,6 +45,23 @@ export class Registry {
     return created;
   }
 
+  /** Validates every body first (400/413 name the index: /3/addresses/0/ip), then creates them all or none. */
+  async createMany(bodies: unknown[]): Promise<Instance[]> {
+    const datas = bodies.map((b, i) => {
+      try {
+        return validateInstance(b).data;
+      } catch (e) {
+        if (e instanceof KindlingError && Array.isArray(e.details)) {
+          throw new KindlingError(e.status, e.code, `instance ${i}: ${e.message}`, e.details.map((d) => ({ path: `/${i}${d.path}`, reason: d.reason })));
+        }
+        throw e;
+      }
+    });
+    const created = await this.store.createMany(datas);
+    for (const instance of created) this.announce({ kind: 'upsert', instance });
+    return created;
+  }
+
   async get(uuid: string): Promise<Instance> {
     const i = await this.store.get(uuid.toLowerCase());
     if (!i) throw notFound(`instance ${uuid}`);
