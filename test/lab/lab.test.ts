@@ -6,6 +6,7 @@ import { readFileSync, existsSync, lstatSync } from 'node:fs';
 import { command } from './command.js';
 import { Lab, withLab } from './lab.js';
 import { serveStaticTree } from './static-metadata.js';
+import { nginxReverseProxy } from './hypervisor.js';
 import { formatTimes } from './guest-boot.js';
 
 const UUID = '83679162-1378-4288-a2d4-70e13ec132aa';
@@ -147,5 +148,22 @@ test('the metadata service down: refused with no server, unreachable without the
     assert.match(await probe(), /^(TimeoutError|OSError)$/); // nobody answers ARP for it
     await lab.hv.setMetadataReachable(true);
     assert.equal(await probe(), 'open');
+  });
+});
+
+test('nginx in the hypervisor as a reverse proxy in front of a service, adding headers', { timeout: 60_000 }, async () => {
+  await withLab({ name: 'proxy' }, async (lab) => {
+    const upstream = await serveStaticTree(lab.hv, { uuid: UUID, hostname: 'proxied' }, { host: '127.0.0.1', port: 8775 });
+    await lab.hv.startNginx(
+      nginxReverseProxy({ listen: '169.254.169.254:80', upstream: '127.0.0.1:8775', setHeaders: { 'X-Forwarded-For': '$remote_addr' } }),
+      { waitFor: { host: '169.254.169.254', port: 80 } },
+    );
+    const g = await lab.addGuest();
+    assert.ok((await g.boot({ agent: { stages: [{ name: 'dhcp', argv: ['dhclient', '-1', '-pf', '/run/dhclient.pid', 'eth0'] }] } })).ok);
+    const py = 'import json,urllib.request; print(json.load(urllib.request.urlopen("http://169.254.169.254/openstack/latest/meta_data.json", timeout=5))["hostname"])';
+    assert.equal((await g.exec(['python3', '-c', py])).stdout.trim(), 'proxied');
+    // the service only saw the proxy, which named the guest
+    assert.match(readFileSync(upstream.logFile, 'utf8'), /^127\.0\.0\.1 GET \/openstack\/latest\/meta_data\.json 200 xff=169\.254\.0\.2$/m);
+    assert.match(readFileSync(`${lab.hv.dir}/nginx/access.log`, 'utf8'), /^169\.254\.0\.2 .*"GET \/openstack\/latest\/meta_data\.json HTTP\/1\.1" 200/m);
   });
 });

@@ -23,7 +23,8 @@ createServer((req, res) => {
     status = 404;
     body = Buffer.from('404 Not Found');
   }
-  console.log(`${req.socket.remoteAddress} ${req.method} ${req.url} ${status}`);
+  const xff = req.headers['x-forwarded-for'];
+  console.log(`${req.socket.remoteAddress} ${req.method} ${req.url} ${status}${xff ? ` xff=${xff}` : ''}`);
   res.writeHead(status, { 'content-type': full.endsWith('.json') ? 'application/json' : 'text/plain; charset=UTF-8', 'content-length': body.length });
   res.end(body);
 }).listen(Number(port), host, () => console.log(`listening on ${host}:${port}`));

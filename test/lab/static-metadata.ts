@@ -55,11 +55,21 @@ export function writeStaticTree(dir: string, inst: StaticInstance): void {
   }
 }
 
-/** Writes the tree into the lab's run directory and serves it on 169.254.169.254:80 in the hypervisor. */
-export async function serveStaticTree(hv: Hypervisor, inst: StaticInstance, name = 'static-metadata'): Promise<SandboxProcess> {
+/**
+ * Writes the tree into the lab's run directory and serves it in the hypervisor, on 169.254.169.254:80
+ * unless told otherwise. The log (<hv dir>/<name>.log) has a line per request: peer, method, path, status.
+ */
+export async function serveStaticTree(
+  hv: Hypervisor,
+  inst: StaticInstance,
+  opts: { name?: string; host?: string; port?: number } = {},
+): Promise<SandboxProcess> {
+  const name = opts.name ?? 'static-metadata';
+  const host = opts.host ?? METADATA_IP;
+  const port = opts.port ?? 80;
   const tree = join(hv.dir, `${name}-tree`);
   writeStaticTree(tree, inst);
-  const p = hv.spawn(name, [process.execPath, join(repoRoot, 'build/test/lab/static-metadata-server.js'), tree, METADATA_IP, '80']);
-  await hv.waitForPort(METADATA_IP, 80, { process: p });
+  const p = hv.spawn(name, [process.execPath, join(repoRoot, 'build/test/lab/static-metadata-server.js'), tree, host, String(port)]);
+  await hv.waitForPort(host, port, { process: p });
   return p;
 }
