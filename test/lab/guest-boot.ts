@@ -179,3 +179,27 @@ export function formatTimes(b: BootResult): string {
   const parts = b.stages.map((s) => `${s.name}=${s.wallSeconds.toFixed(3)}s/${s.cpuSeconds.toFixed(3)}cpu${s.exitCode ? `(exit ${s.exitCode})` : ''}`);
   return `boot ${b.boot}: ${parts.join(' ')} total=${b.wallSeconds.toFixed(3)}s cpu=${b.cpuSeconds.toFixed(3)}s`;
 }
+
+export interface StageTiming {
+  name: string;
+  runs: number;
+  wall: { median: number; min: number; max: number };
+  cpu: { median: number; min: number; max: number };
+}
+
+/** Median/min/max wall and CPU per stage (and 'total' of the agent's stages) over several boots, for benchmarks. */
+export function summariseTimes(boots: BootResult[]): StageTiming[] {
+  const stat = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+    return { median: round(median), min: round(s[0] ?? 0), max: round(s[s.length - 1] ?? 0) };
+  };
+  const names = [...new Set(boots.flatMap((b) => b.stages.map((s) => s.name)))];
+  const rows = names.map((name) => {
+    const st = boots.flatMap((b) => b.stages.filter((s) => s.name === name));
+    return { name, runs: st.length, wall: stat(st.map((s) => s.wallSeconds)), cpu: stat(st.map((s) => s.cpuSeconds)) };
+  });
+  rows.push({ name: 'total', runs: boots.length, wall: stat(boots.map((b) => b.agentWallSeconds)), cpu: stat(boots.map((b) => b.agentCpuSeconds)) });
+  return rows;
+}
