@@ -97,9 +97,9 @@ export const OPTIONS: OptionSpec[] = [
     help: 'Requests a guest may make at once before the rate applies (cloud-init\'s crawl of both APIs is about 70).' },
   { name: 'region', env: 'KINDLING_REGION', arg: 'NAME', defaultText: 'RegionOne',
     help: 'The region named in EC2 instance identity documents.' },
-  { name: 'imds-token-key-file', env: 'KINDLING_IMDS_TOKEN_KEY_FILE', arg: 'FILE', defaultText: 'random per process',
-    help: 'Key that seals IMDSv2 tokens (at least 16 bytes). Replicas behind one address must share it; without it, ' +
-      'tokens do not survive a restart (clients then ask for a new one after a 401).' },
+  { name: 'imds-token-key-file', env: 'KINDLING_IMDS_TOKEN_KEY_FILE', arg: 'FILE', defaultText: 'derived from the control token',
+    help: 'Key that seals IMDSv2 tokens (at least 16 bytes). Workers and replicas that share the control token ' +
+      'share the derived key already; replicas on several hosts behind one address need the same key or token.' },
   { name: 'pid-file', env: 'KINDLING_PID_FILE', arg: 'FILE', defaultText: 'none',
     help: 'Write the process id here while running (removed on exit).' },
   { name: 'config', env: 'KINDLING_CONFIG', arg: 'FILE', defaultText: 'none',

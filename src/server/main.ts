@@ -1,6 +1,7 @@
 // The composition root of `kindling serve`: configuration, store, registry, the in-memory index
 // kept in step with the store, and the listeners. The store adapter is chosen in open-store.ts.
 import cluster from 'node:cluster';
+import { createHmac } from 'node:crypto';
 import { createWriteStream, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
@@ -104,7 +105,9 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
       ...(cfg.rateLimit ? { rateLimit: cfg.rateLimit } : {}),
       trustedProxies: cfg.trustedProxies,
       ...(cfg.proxySecret ? { proxySecret: cfg.proxySecret } : {}),
-      ...(cfg.tokenKey ? { tokenKey: cfg.tokenKey } : {}),
+      // Workers and replicas sharing the control token agree on the IMDSv2 token key without
+      // further set-up; --imds-token-key-file overrides it (replicas on several hosts).
+      tokenKey: cfg.tokenKey ?? createHmac('sha256', token).update('kindling IMDSv2 token key').digest(),
       control: {
         token,
         version: VERSION,
