@@ -119,3 +119,27 @@ test('identification by EUI-64 link-local address (fe80::a9fe:a9fe listeners)', 
   assert.equal((await ask('/openstack/latest', { peer: 'fe80::f816:3eff:fed8:bb81%tap0' })).status, 200);
   assert.equal((await ask('/openstack/latest', { peer: 'fe80::1234' })).status, 404);
 });
+
+test('/kindling/v1/bundle: the whole tree in one request, as the agent reads it', async () => {
+  const { decodeBundle, bundleVersions } = await import('../wire/openstack/bundle.js');
+  const { registry, ask } = await setup();
+  await registry.create({ ...SEED, admin_pass: 'never-over-http', files: [{ path: '/etc/motd', content: 'hi' }] });
+  const r = await ask('/kindling/v1/bundle');
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'application/json');
+  const files = decodeBundle(r.body);
+  assert.deepEqual(bundleVersions(files), ['2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15', '2016-06-30', '2016-10-06', '2017-02-22', '2018-08-27', '2020-10-14', '2025-04-04', 'latest']);
+  const md = JSON.parse(Buffer.from(files.get('openstack/2018-08-27/meta_data.json')!).toString());
+  assert.equal(md.uuid, SEED.uuid);
+  assert.equal(md.admin_pass, undefined);
+  assert.equal(Buffer.from(files.get('openstack/latest/user_data')!).toString(), SEED.user_data);
+  assert.equal(Buffer.from(files.get('openstack/content/0000')!).toString(), 'hi');
+  assert.equal(JSON.parse(Buffer.from(files.get('ec2/latest/meta-data.json')!).toString())['instance-id'], 'i-380cc09f25ce4a4ea');
+  assert.ok(!r.text.includes('never-over-http'));
+  const again = decodeBundle((await ask('/kindling/v1/bundle')).body);
+  assert.notEqual(JSON.parse(Buffer.from(again.get('openstack/latest/meta_data.json')!).toString()).random_seed, JSON.parse(Buffer.from(files.get('openstack/latest/meta_data.json')!).toString()).random_seed);
+  assert.equal((await ask('/kindling/v1/bundle', { peer: '10.9.9.9' })).status, 404);
+  assert.equal((await ask('/kindling/v1/other')).status, 404);
+  await registry.patch(SEED.uuid, { http_endpoint: 'disabled' });
+  assert.ok(![...decodeBundle((await ask('/kindling/v1/bundle')).body).keys()].some((p) => p.startsWith('ec2/')));
+});

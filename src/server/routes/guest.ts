@@ -14,6 +14,7 @@ import { errorReply, makeReply, NOT_FOUND, type Reply } from '../guest/reply.js'
 import type { GuestRequest } from '../guest/request.js';
 import { GuestView, type Responder } from '../guest/view.js';
 import { ec2Responder } from './ec2.js';
+import { kindlingResponder } from './kindling.js';
 import type { OpenstackRoutes } from './openstack.js';
 
 const ROOT = makeReply(200, TEXT_PLAIN, ec2VersionListing());
@@ -37,11 +38,13 @@ export interface GuestHandlerDeps {
 function resolve(deps: GuestHandlerDeps, view: GuestView, path: string): Responder | undefined {
   const tokens = pathTokens(path);
   if (tokens[0] === 'openstack') return deps.openstack.responder(view, tokens.slice(1));
+  if (tokens[0] === 'kindling') return kindlingResponder(view.ctx, tokens.slice(1));
   return ec2Responder(view, tokens[0] === 'ec2' ? tokens.slice(1) : tokens);
 }
 
+/** Paths outside the EC2 tree (the OpenStack API and kindling's own), which IMDSv2 rules do not cover. */
 function isOpenstack(path: string): boolean {
-  return path.startsWith('/openstack') && (path.length === 10 || path.charCodeAt(10) === 47);
+  return (path.startsWith('/openstack') && (path.length === 10 || path.charCodeAt(10) === 47)) || path.startsWith('/kindling/');
 }
 
 export function createGuestHandler(deps: GuestHandlerDeps, identifier: Identifier, listener: string): GuestHandler {
