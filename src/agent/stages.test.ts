@@ -63,8 +63,16 @@ test('the seed instance boots through the four stages on a scratch root', async 
     assert.ok(!read(h, 'var/log/cloud-init.log').includes('cloud-password'));
     assert.ok(!read(h, 'var/log/cloud-init-output.log').includes('cloud-password'));
     assert.equal(mode(h, 'var/log/cloud-init.log'), 0o640);
-    // host keys generated for each default type
-    for (const t of ['rsa', 'dsa', 'ecdsa', 'ed25519']) assert.ok(exists(h, `etc/ssh/ssh_host_${t}_key.pub`), t);
+    // host keys: started in the background by the local stage, installed by the ssh module with
+    // the comment fixed to the hostname set meanwhile, staging area removed
+    for (const t of ['rsa', 'dsa', 'ecdsa', 'ed25519']) {
+      assert.ok(exists(h, `etc/ssh/ssh_host_${t}_key.pub`), t);
+      assert.match(read(h, `etc/ssh/ssh_host_${t}_key.pub`), / root@localhost\n$/);
+      assert.equal(mode(h, `etc/ssh/ssh_host_${t}_key`), 0o600);
+    }
+    assert.equal(h.backgroundCalls.length, 4);
+    assert.equal(h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen' && c.argv[1] === '-t').length, 4, 'each key generated once');
+    assert.ok(!exists(h, `run/kindling-init/hostkeys/${IID}`));
     // network seam: render in the local stage, bring up in the network stage
     assert.equal(calls.length, 2);
     assert.deepEqual([calls[0]?.stage, calls[0]?.bringUp, calls[0]?.render], ['local', false, true]);

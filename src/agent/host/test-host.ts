@@ -76,6 +76,8 @@ import type { RealHost } from './create-host.js';
 
 export interface StageTestHost extends RealHost {
   runner: RecordingRunner;
+  /** Background commands started (Host.background); each is "run" at once through the runner. */
+  backgroundCalls: string[][];
   fakeHttp: FakeHttp;
   rootDir: string;
   /** Everything the stages printed: stdout, stderr, console. */
@@ -104,9 +106,22 @@ export function createStageTestHost(rootDir?: string): StageTestHost {
     origLog(level, name, message);
   };
   const clock = fixedClock();
+  const backgroundCalls: string[][] = [];
+  const rfs = new RootedFs(dir);
   return {
-    fs: new RootedFs(dir),
+    fs: rfs,
     run: runner.run,
+    backgroundCalls,
+    // Runs the wrapped command through the recording runner at once and records its exit status
+    // the way the real wrapper script does (output file, then the .done marker).
+    async background(argv, opts) {
+      backgroundCalls.push([...argv]);
+      const sh = argv[0] === '/bin/sh' && argv[1] === '-c';
+      const [out, done, ...cmd] = sh ? argv.slice(4) : [opts.output, undefined, ...argv];
+      const r = await runner.run(cmd as string[]);
+      if (out) await rfs.writeFile(out, r.stdout, { mode: 0o600 });
+      if (done) await rfs.writeFile(done, `${r.code}\n`, { mode: 0o600 });
+    },
     http: fakeHttp.request,
     clock,
     log: logger,

@@ -169,6 +169,11 @@ export function allowGuestTools(h: StageTestHost): void {
     const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]).toString('base64');
     w(r, `${f.slice(1)}.pub`, `ssh-ed25519 ${blob} root@test\n`);
   });
+  run.allow((a) => a[0] === 'ssh-keygen' && a[1] === '-q' && a[2] === '-c', {}, (argv: string[]) => {
+    const f = argv[argv.length - 1] as string;
+    const pub = fs.readFileSync(join(r, `${f.slice(1)}.pub`), 'utf8').trim().split(/\s+/);
+    fs.writeFileSync(join(r, `${f.slice(1)}.pub`), `${pub[0]} ${pub[1]} ${argv[4]}\n`);
+  });
   run.allow(['service', 'ssh', 'status'], { code: 3 });
   run.allow(['grub-probe', '-t', 'disk', '/boot'], { code: 127, error: 'ENOENT' });
   run.allow(['debconf-set-selections']);
