@@ -52,3 +52,28 @@ test('#include fetches with bounded retries and logs a failure without stopping'
   assert.ok(h.logger.has(/404/));
   h.cleanup();
 });
+
+import { consumeParts, jinjaVars } from './consume.js';
+import { Paths } from '../state/paths.js';
+
+test('jinja variables: v1 keys at the top level, dashed keys aliased with underscores', () => {
+  const v = jinjaVars({ v1: { 'local-hostname': 'h', region: 'r' }, ds: { meta_data: { 'x.y': 1 } } });
+  assert.equal(v.local_hostname, 'h');
+  assert.equal((v.v1 as Record<string, unknown>).local_hostname, 'h');
+  assert.equal(((v.ds as Record<string, unknown>).meta_data as Record<string, unknown>).x_y, 1);
+});
+
+test('a "## template: jinja" part renders against instance data and is handled as its result', async () => {
+  const h = createTestHost();
+  try {
+    await h.fs.writeFile('/run/cloud-init/instance-data-sensitive.json', JSON.stringify({ v1: { 'local-hostname': 'web7', region: null } }), { mode: 0o600 });
+    const parts = await new UserDataProcessor({ host: h }).process(Buffer.from('## template: jinja\n#cloud-config\nruncmd:\n  - echo {{ v1.local_hostname }} {{ nope }}\n'));
+    assert.equal(parts[0]?.contentType, 'text/jinja2');
+    await consumeParts({ host: h, paths: new Paths(), iid: 'i-1', kind: 'userdata' }, parts);
+    const cc = await h.fs.readText('/var/lib/cloud/instances/i-1/cloud-config.txt');
+    assert.match(cc, /- echo web7 CI_MISSING_JINJA_VAR\/nope/);
+    assert.ok(h.logger.has(/Could not render jinja template variables in file 'part-001': 'nope'/));
+  } finally {
+    h.cleanup();
+  }
+});
