@@ -124,10 +124,14 @@ export function ec2InstanceId(uuid: string): string {
   return `i-${uuid.replace(/-/g, '').slice(0, 17).toLowerCase()}`;
 }
 
-/** Nova's block-device mapping for an instance without a recorded root device name. */
+/**
+ * The block-device mapping when the registry records none: what Nova's libvirt driver gives an
+ * instance whose root disk is virtio (/dev/vda) with no ephemeral or swap disk. (Nova's own fallback
+ * for a missing root device name, sda1 with ephemeral0 sda2 and swap sda3, names disks that such an
+ * instance does not have, and guests then look for them.) Operators describe other layouts with
+ * `block_device_mapping`.
+ */
 export const DEFAULT_BLOCK_DEVICE_MAPPING: Readonly<Record<string, string>> = Object.freeze({
-  ami: 'sda1',
-  ephemeral0: 'sda2',
-  root: '/dev/sda1',
-  swap: 'sda3',
+  ami: 'vda',
+  root: '/dev/vda',
 });

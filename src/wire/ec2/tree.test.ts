@@ -35,7 +35,9 @@ test('meta-data listing: sorted keys, dir/ suffixes, the 0=name quirk', () => {
   assert.equal(render(['meta-data', 'hostname']), 'rhel.novalocal');
   assert.equal(render(['meta-data', 'local-ipv4']), '169.254.0.2');
   assert.equal(render(['meta-data', 'placement', 'availability-zone']), 'nova');
-  assert.equal(render(['meta-data', 'block-device-mapping']), 'ami\nephemeral0\nroot\nswap');
+  assert.equal(render(['meta-data', 'block-device-mapping']), 'ami\nroot');
+  assert.equal(render(['meta-data', 'block-device-mapping', 'root']), '/dev/vda');
+  assert.equal(render(['meta-data', 'block-device-mapping'], seedInstance({ block_device_mapping: { ami: 'vda', root: '/dev/vda', ephemeral0: '/dev/vdb', swap: '/dev/vdc' } })), 'ami\nephemeral0\nroot\nswap');
   assert.equal(render(['meta-data', 'security-groups']), 'default');
   assert.equal(render(['meta-data', 'security-groups', 'default']), undefined);
   assert.equal(render(['meta-data', 'hostname', 'x']), undefined);
