@@ -14,7 +14,7 @@ export interface AccessLog {
 export function safePath(target: string): string {
   const q = target.indexOf('?');
   let p = q >= 0 ? target.slice(0, q) : target;
-  if (p.length > 256) p = `${p.slice(0, 256)}…`;
+  if (p.length > 256) p = `${p.slice(0, 256)}...`;
   // JSON string escaping keeps a hostile path on one line and unambiguous.
   return /[\s"\\\u0000-\u001f\u007f-\uffff]/.test(p) ? JSON.stringify(p) : p;
 }
@@ -27,6 +27,18 @@ export class StreamAccessLog implements AccessLog {
   readonly enabled = true;
   private pending: string[] = [];
   private scheduled = false;
+  private stampMs = 0;
+  private stampText = '';
+
+  /** The ISO time, formatted once per millisecond (many requests share one under load). */
+  private now(): string {
+    const ms = Date.now();
+    if (ms !== this.stampMs) {
+      this.stampMs = ms;
+      this.stampText = new Date(ms).toISOString();
+    }
+    return this.stampText;
+  }
 
   constructor(private readonly out: Writable) {}
 
@@ -40,11 +52,11 @@ export class StreamAccessLog implements AccessLog {
   }
 
   guest(listener: string, peer: string, method: string, target: string, instance: string | undefined, status: number, bytes: number): void {
-    this.push(`${new Date().toISOString()} guest listener=${listener} peer=${safeToken(peer)} instance=${instance ?? '-'} ${safeToken(method)} ${safePath(target)} ${status} ${bytes}\n`);
+    this.push(`${this.now()} guest listener=${listener} peer=${safeToken(peer)} instance=${instance ?? '-'} ${safeToken(method)} ${safePath(target)} ${status} ${bytes}\n`);
   }
 
   control(peer: string, method: string, target: string, status: number, ms: number): void {
-    this.push(`${new Date().toISOString()} control peer=${safeToken(peer)} ${safeToken(method)} ${safePath(target)} ${status} ${ms.toFixed(1)}ms\n`);
+    this.push(`${this.now()} control peer=${safeToken(peer)} ${safeToken(method)} ${safePath(target)} ${status} ${ms.toFixed(1)}ms\n`);
   }
 
   flush(): void {

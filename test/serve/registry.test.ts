@@ -163,6 +163,17 @@ describe('registry through the control API and the CLI', () => {
     assert.equal(s.cli(['instance', 'delete', id]).status, 1);
   });
 
+  test('user-data over the limit through the CLI and PUT: 413, nothing changed', async () => {
+    const before = await api(s, 'GET', '/v1/instances/380cc09f-25ce-4a4e-aa88-bba53234d92e');
+    const big = s.cli(['instance', 'user-data', 'set', '380cc09f-25ce-4a4e-aa88-bba53234d92e'], Buffer.alloc(49150, 120));
+    assert.equal(big.status, 1);
+    assert.match(big.stderr, /413 payload_too_large: user_data is 49150 bytes/);
+    const put = await api(s, 'PUT', '/v1/instances/380cc09f-25ce-4a4e-aa88-bba53234d92e/user-data', 'x'.repeat(49150), { 'Content-Type': 'application/octet-stream' });
+    assert.equal(put.status, 413);
+    assert.equal((await api(s, 'GET', '/v1/instances/380cc09f-25ce-4a4e-aa88-bba53234d92e')).text, before.text);
+    assert.equal((await api(s, 'PUT', '/v1/instances/00000000-0000-4000-8000-000000000000/user-data', 'x', { 'Content-Type': 'application/octet-stream' })).status, 404);
+  });
+
   test('pagination and filters', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await api(s, 'POST', '/v1/instances', { name: `p${i}`, project_id: 'pages', addresses: [{ ip: `10.30.0.${i + 1}` }] })).json.uuid);
