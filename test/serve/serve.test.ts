@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, BIN, cleanup, loopbackSeed, serveFails, startService } from './harness.js';
@@ -62,6 +62,7 @@ test('bad configuration: one clear line on stderr and exit code 2', () => {
     assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
     assert.match(lines[0]!, want);
   }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('the control token is generated once with mode 0600 and never logged; /healthz needs none', async () => {
@@ -98,6 +99,7 @@ test('a token file readable by others is refused', () => {
   writeFileSync(file, 'a'.repeat(40));
   chmodSync(file, 0o644);
   const r = serveFails(['--control-token-file', file]);
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /readable by others/);
 });
