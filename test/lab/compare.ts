@@ -1,7 +1,7 @@
 // Side by side: one scenario run twice on identical fresh overlays (each in a lab of its own, so the
 // guest has the same MAC, address and DMI both times), once per agent, then the two upper dirs diffed.
 import { rmSync } from 'node:fs';
-import { Lab } from './lab.js';
+import { Lab, type LabOptions } from './lab.js';
 import type { Guest, GuestOptions, BootOptions } from './guest.js';
 import type { Agent, BootResult } from './guest-boot.js';
 import { diffUppers, formatDiff, type Side, type UpperDiff } from './upper-diff.js';
@@ -9,6 +9,8 @@ import { DEFAULT_RULES, guestPasswordVerifier, type NormaliseRule } from './norm
 
 export interface Scenario {
   name: string;
+  /** Lab options, e.g. {metadataAddress: false} for a metadata service that never answers. */
+  lab?: Omit<LabOptions, 'name' | 'keep'>;
   /** The guest (rootfs defaults to 'node', so that both agents boot the same image). */
   guest?: GuestOptions;
   /** Prepares the hypervisor side before the first boot: start servers, create instances. */
@@ -37,7 +39,7 @@ export interface RunOutcome {
 /** Runs a scenario with one agent in a fresh lab kept on disk; call dispose() when done with it. */
 export async function runScenario(s: Scenario, agent: Agent): Promise<RunOutcome & { dispose(): void }> {
   const label = typeof agent === 'string' ? agent : 'custom';
-  const lab = await Lab.start({ name: `${s.name}-${label}`, keep: true });
+  const lab = await Lab.start({ ...s.lab, name: `${s.name}-${label}`, keep: true });
   let guest: Guest | undefined;
   try {
     await s.setup?.(lab);
