@@ -189,6 +189,7 @@ export class Guest {
       guest.startConsole();
       if (opts.blockDevices?.length) guest.devices.push(...(await attachBlockDevices(dir, opts.blockDevices)));
       await guest.mountRoot();
+      await sandbox.exec(['hostname', guest.diskHostname()]); // the UTS namespace starts with the host's name
       if (ip) await hv.addLease(mac, ip);
     } catch (e) {
       await guest.close();
