@@ -55,6 +55,8 @@ export interface HostFs {
   /** Missing paths are not an error. A final symlink is removed, not followed. */
   remove(path: GuestPath, opts?: { recursive?: boolean }): Promise<void>;
   rename(from: GuestPath, to: GuestPath): Promise<void>;
+  /** statvfs of the filesystem holding path: fragment size and free fragments (as root sees them). */
+  statfs?(path: GuestPath): Promise<{ frsize: number; bfree: number; blocks: number }>;
   /** The machine path for a guest path, resolved so that it cannot escape the root. */
   resolve(path: GuestPath, opts?: { followLast?: boolean }): string;
 }
@@ -75,6 +77,8 @@ export interface RunOptions {
   sensitive?: boolean;
   /** Guest working directory. */
   cwd?: GuestPath;
+  /** Also return stdout as bytes (RunResult.stdoutBytes), for binary output such as gpg --dearmor. */
+  binary?: boolean;
 }
 
 export interface RunResult {
@@ -83,6 +87,8 @@ export interface RunResult {
   stderr: string;
   /** Set when the command could not be started (e.g. ENOENT for a missing tool). */
   error?: string;
+  /** stdout undecoded, when RunOptions.binary asked for it. */
+  stdoutBytes?: Buffer;
 }
 
 /** argv arrays only: never a shell string built from user data. */

@@ -63,10 +63,12 @@ export function nodeRunner(o: NodeRunnerOptions): Runner {
         finish({ code: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: '', error: `${e.code ?? ''} ${e.message}`.trim() });
       });
       child.on('close', (code, signal) => {
+        const bytes = Buffer.concat(out);
         finish({
           code: code ?? (signal ? 128 + signalNumber(signal) : 1),
-          stdout: Buffer.concat(out).toString('utf8'),
+          stdout: bytes.toString('utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
+          ...(opts.binary ? { stdoutBytes: bytes } : {}),
         });
       });
       child.stdin.on('error', () => {}); // a child that exits without reading its input

@@ -268,6 +268,11 @@ export class RootedFs implements HostFs {
     }
   }
 
+  async statfs(path: GuestPath): Promise<{ frsize: number; bfree: number; blocks: number }> {
+    const s = fs.statfsSync(this.resolve(path));
+    return { frsize: s.bsize, bfree: s.bfree, blocks: s.blocks };
+  }
+
   async rename(from: GuestPath, to: GuestPath): Promise<void> {
     const src = this.resolve(from, { followLast: false });
     if (!fs.existsSync(src) && !fs.lstatSync(src, { throwIfNoEntry: false })) throw enoent(from);

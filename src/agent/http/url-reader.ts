@@ -20,6 +20,8 @@ export interface ReadOptions {
   secBetween?: number;
   headers?: Record<string, string>;
   method?: string;
+  /** A request body (POST). */
+  body?: string | Uint8Array;
   /** Header names whose values must not be logged. */
   redactHeaders?: string[];
   /** Decides whether a failed attempt is worth repeating (default: transport errors and 408/429/5xx). */
@@ -40,7 +42,7 @@ export async function readUrl(host: Host, url: string, opts: ReadOptions = {}): 
   for (let i = 0; i < tries; i++) {
     host.log.log('DEBUG', 'url_helper', `[${i}/${tries}] open '${url}' with timeout ${timeoutMs / 1000}s`);
     try {
-      const r = await host.http({ url, method: opts.method ?? 'GET', headers: opts.headers ?? {}, timeoutMs });
+      const r = await host.http({ url, method: opts.method ?? (opts.body !== undefined ? 'POST' : 'GET'), headers: opts.headers ?? {}, timeoutMs, ...(opts.body !== undefined ? { body: opts.body } : {}) });
       if (r.status >= 200 && r.status < 300) {
         host.log.log('DEBUG', 'url_helper', `Read from ${url} (${r.status}, ${r.body.length}b) after ${i + 1} attempts`);
         return r;

@@ -2,7 +2,7 @@
 // {{ expr }}, {# comments #}, {% if/elif/else/endif %}, {% for x in xs %}/{% endfor %},
 // {% set x = expr %}, whitespace control with "-", trim_blocks (as cloud-init configures Jinja),
 // and expressions with literals, dotted/indexed lookups, not/and/or, comparisons, `in`, and the
-// filters default, lower, upper, trim, join, length. Undefined variables render as
+// filters default, lower, upper, trim, join, length, list. Undefined variables render as
 // CI_MISSING_JINJA_VAR/<name>, as cloud-init's renderer does.
 
 type Scope = Record<string, unknown>;
@@ -266,6 +266,16 @@ class ExprParser {
     if (t.k === 'str') return t.v;
     if (t.k === 'op' && t.v === '(') {
       const v = this.or();
+      if (this.eat(',')) {
+        // a tuple: ('a', 'b') behaves as a list here (membership, iteration)
+        const items = [plain(v)];
+        while (!this.eat(')')) {
+          items.push(plain(this.or()));
+          if (!this.eat(',') && !this.eat(')')) throw new JinjaError('expected )');
+          else if (this.toks[this.p - 1]?.v === ')') break;
+        }
+        return items;
+      }
       if (!this.eat(')')) throw new JinjaError('expected )');
       return v;
     }
@@ -362,6 +372,10 @@ function applyFilter(name: string, v: unknown, args: unknown[]): unknown {
     }
     case 'string':
       return str(v);
+    case 'list': {
+      const p = plain(v);
+      return Array.isArray(p) ? [...p] : typeof p === 'string' ? Array.from(p) : p && typeof p === 'object' ? Object.keys(p) : [];
+    }
     case 'int':
       return Number.parseInt(str(v), 10) || 0;
     default:
