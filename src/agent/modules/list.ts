@@ -30,6 +30,13 @@ import { sshAuthkeyFingerprints } from './ssh-authkey-fingerprints.js';
 import { keysToConsole } from './keys-to-console.js';
 import { finalMessage } from './final-message.js';
 import { packageUpdateUpgradeInstall } from './package-update-upgrade-install.js';
+import { caCerts } from './ca-certs.js';
+import { rsyslog } from './rsyslog.js';
+import { ntp } from './ntp.js';
+import { timezone } from './timezone.js';
+import { disableEc2Metadata } from './disable-ec2-metadata.js';
+import { phoneHome } from './phone-home.js';
+import { powerStateChange } from './power-state-change.js';
 import { UNIMPLEMENTED } from './unimplemented.js';
 
 export const MODULES: readonly ModuleDef[] = [
@@ -37,6 +44,7 @@ export const MODULES: readonly ModuleDef[] = [
   updateEtcHosts, usersGroups, ssh, sshImportId, localeModule, setPasswords, grubDpkg, aptConfigure, runcmd, byobu,
   writeFilesDeferred, resetRmc, refreshRmcAndInterface, rightscaleUserdata, scriptsVendor, scriptsPerOnce, scriptsPerBoot,
   scriptsPerInstance, scriptsUser, sshAuthkeyFingerprints, keysToConsole, installHotplug, finalMessage, packageUpdateUpgradeInstall,
+  caCerts, rsyslog, ntp, timezone, disableEc2Metadata, phoneHome, powerStateChange,
   ...UNIMPLEMENTED,
 ];
 

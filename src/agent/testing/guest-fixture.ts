@@ -179,6 +179,8 @@ export function allowGuestTools(h: StageTestHost): void {
   run.allow(['debconf-set-selections']);
   run.allow(['localedef', '--list-archive'], { stdout: 'en_US.utf8\n' });
   run.allow(['blkid', '-tTYPE=swap', '-odevice'], { code: 2 });
+  run.allow(['blkid', '-tLABEL=ephemeral0', '-odevice'], { code: 2 });
+  run.allow(['dpkg', '--print-architecture'], { stdout: 'amd64\n' });
   run.allow((a) => a[0] === '/bin/sh' || a[0] === 'sh');
 }
 
