@@ -7,6 +7,10 @@ const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   modules: () => import('./init/verb-modules.js'),
   single: () => import('./init/verb-single.js'),
   status: () => import('./init/verb-status.js'),
+  query: () => import('./init/verb-query.js'),
+  analyze: () => import('./init/verb-analyze.js'),
+  clean: () => import('./init/verb-clean.js'),
+  'collect-logs': () => import('./init/verb-collect-logs.js'),
   devel: () => import('./init/verb-devel.js'),
 };
 

@@ -23,7 +23,7 @@ export function progName(): string {
 }
 
 export function usage(prog: string): string {
-  return `usage: ${prog} [-h] [--version] [--file FILES] [--debug] [--force] {init,modules,single,status,devel} ...`;
+  return `usage: ${prog} [-h] [--version] [--file FILES] [--debug] [--force] {init,modules,single,query,analyze,collect-logs,clean,status,devel} ...`;
 }
 
 export function parseGlobal(argv: string[]): GlobalArgs {
