@@ -91,7 +91,8 @@ ${tool}
 
 export const MOUNT_HELPERS: Record<string, PlantedFile> = {
   '/usr/sbin/mount.iso9660': {
-    content: fuseHelper('exec fuseiso "$dev" "$dir" -o ro', 'iso9660 through fuseiso (no kernel iso9660 driver here)'),
+    // -n: no $HOME/.mtab.fuseiso, which would show up in upper/ as a change the boot did not make
+    content: fuseHelper('exec fuseiso -n "$dev" "$dir" -o ro', 'iso9660 through fuseiso (no kernel iso9660 driver here)'),
     mode: 0o755,
   },
   '/usr/sbin/mount.vfat': {

@@ -41,7 +41,8 @@ export async function withLoop<T>(image: string, fn: (dev: string) => Promise<T>
 /** Mounts an image with a FUSE driver (fuseiso or fusefat) for the duration of fn. */
 export async function withFuse<T>(driver: 'fuseiso' | 'fusefat', image: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await scratch('kindling-mnt-');
-  const args = driver === 'fusefat' ? ['-o', 'ro', image, dir] : [image, dir];
+  // fuseiso -n: no $HOME/.mtab.fuseiso left on the host
+  const args = driver === 'fusefat' ? ['-o', 'ro', image, dir] : ['-n', image, dir];
   await run(driver, args);
   try {
     return await fn(dir);
