@@ -7,3 +7,5 @@ bash scripts/ensure-system-deps.sh
 npm run --silent build
 # the metadata service against nginx serving the same document (issue 2)
 node scripts/bench-metadata.mjs "$@"
+# building one instance's config drive against genisoimage (and vfat against mkfs.fat + mcopy) (issue 7)
+node scripts/bench/config-drive.mjs
