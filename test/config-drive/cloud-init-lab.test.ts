@@ -2,7 +2,7 @@
 // config-drive build` made from the registry, attached as block devices (a loop device in the guest's
 // /dev, mounted through the lab's FUSE helpers), with the metadata address off the network. It must
 // find DataSourceConfigDrive on the config-2 image (ISO and vfat) and DataSourceNoCloud on the cidata
-// seed, and leave the guest exactly as the HTTP path (DataSourceOpenStack against the same service and
+// seed (ISO and vfat), and leave the guest exactly as the HTTP path (DataSourceOpenStack against the same service and
 // instance) does: same files changed under /etc, /home and /root, same bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,7 +61,7 @@ function checkCommon(g: Guest, datasource: RegExp, what: string): void {
   assert.match(g.readFile('/etc/shadow'), /^cloud-user:\$[0-9a-z]+\$/m, `${what}: cloud-user has a password`);
 }
 
-test('real cloud-init finds ConfigDrive (ISO, vfat) and NoCloud on our images, offline, and ends like the HTTP path', { timeout: 600_000 }, async () => {
+test('real cloud-init finds ConfigDrive and NoCloud (ISO and vfat each) on our images, offline, and ends like the HTTP path', { timeout: 600_000 }, async () => {
   await withLab({ name: 'config-drive' }, async (lab) => {
     const svc = await startKindling(lab.hv);
     await svc.cli(['instance', 'create', '--file', join(repoRoot, 'examples/seed-instance.json')]);
@@ -74,6 +74,7 @@ test('real cloud-init finds ConfigDrive (ISO, vfat) and NoCloud on our images, o
     const iso = await build('config-drive.iso', []);
     const vfat = await build('config-drive.vfat', ['--format', 'vfat']);
     const nocloud = await build('nocloud.iso', ['--nocloud']);
+    const nocloudVfat = await build('nocloud.vfat', ['--nocloud', '--format', 'vfat']);
 
     // The datasource list of a generic image (Debian's, cut to the candidates here): cloud-init
     // must discover which one applies by itself.
@@ -98,6 +99,7 @@ test('real cloud-init finds ConfigDrive (ISO, vfat) and NoCloud on our images, o
       { name: 'cd-iso', image: iso, alias: 'sr0', ds: /^DataSourceConfigDrive \[net,ver=2\]\[source=\/dev\/(sr0|loop\d+)\]$/ },
       { name: 'cd-vfat', image: vfat, alias: 'vdb', ds: /^DataSourceConfigDrive \[net,ver=2\]\[source=\/dev\/(vdb|loop\d+)\]$/ },
       { name: 'nocloud', image: nocloud, alias: 'sr0', ds: /^DataSourceNoCloud \[seed=\/dev\/(sr0|loop\d+)\]\[dsmode=net\]$/ },
+      { name: 'nocloud-vfat', image: nocloudVfat, alias: 'vdc', ds: /^DataSourceNoCloud \[seed=\/dev\/(vdc|loop\d+)\]\[dsmode=net\]$/ },
     ];
     for (const c of cases) {
       const g = await lab.addGuest({ name: c.name, mac: 'fa:16:3e:d8:bb:81', ip: '169.254.0.2', datasources, blockDevices: [{ image: c.image, alias: c.alias }] });
