@@ -265,7 +265,7 @@ export async function runModules(env: StageEnv, mode: 'init' | 'config' | 'final
   const code = await withStatus(env, boot, `modules-${mode}` as StageMode, async () => {
     await welcome(env, `modules:${mode}`);
     try {
-      await boot.fetch('trust', undefined);
+      await boot.fetch('trust', undefined, { quiet: true });
     } catch (e) {
       if (!(e instanceof DataSourceNotFound)) throw e;
       const msg = `Can not apply stage ${mode}, no datasource found! Likely bad things to come!`;
@@ -300,7 +300,7 @@ export async function runSingle(env: StageEnv, name: string, frequency: Frequenc
   await setupLogging(env.host, boot.sysCfg, 'single');
   await welcome(env, 'single');
   try {
-    await boot.fetch('trust', undefined);
+    await boot.fetch('trust', undefined, { quiet: true });
   } catch (e) {
     if (!(e instanceof DataSourceNotFound)) throw e;
     const msg = 'Failed to fetch your datasource, likely bad things to come!';

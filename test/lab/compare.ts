@@ -74,11 +74,19 @@ export interface Comparison {
 }
 
 /** Runs the scenario with agent a, then with agent b (one after the other: CPU is scarce), and diffs. */
-export async function compareAgents(s: Scenario, agents: { a?: Agent; b?: Agent } = {}): Promise<Comparison> {
+export async function compareAgents(
+  s: Scenario,
+  agents: { a?: Agent; b?: Agent } = {},
+  opts: {
+    /** Looks at both runs (upper dirs, logs) before they are removed; runs before the diff. */
+    inspect?: (a: RunOutcome, b: RunOutcome) => Promise<void>;
+  } = {},
+): Promise<Comparison> {
   const ra = await runScenario(s, agents.a ?? 'cloud-init');
   try {
     const rb = await runScenario(s, agents.b ?? 'kindling');
     try {
+      await opts.inspect?.(ra, rb);
       const rootfs = ra.side.lowers[ra.side.lowers.length - 1]!;
       const diff = await diffUppers(ra.side, rb.side, {
         rules: [...(s.rules ?? []), ...DEFAULT_RULES],

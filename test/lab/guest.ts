@@ -300,9 +300,12 @@ done
       defaultTimeoutMs: opts.stageTimeoutMs ?? 180_000,
     });
     writeFileSync(join(out, 'driver.sh'), script);
+    const reaped0 = reapedCpuSeconds(this.sandbox.pid);
     const r = await this.sandbox.exec(['bash', join(out, 'driver.sh')], { allowFailure: true });
     if (r.code !== 0) throw new Error(`guest ${this.name} boot ${n}: driver failed (${r.code}): ${r.stderr.trim()}`);
+    const reaped1 = reapedCpuSeconds(this.sandbox.pid);
     const result = parseBoot(n, out, stages);
+    if (reaped0 !== undefined && reaped1 !== undefined) result.orphanCpuSeconds = Math.round((reaped1 - reaped0) * 1000) / 1000;
     writeFileSync(join(out, 'times.txt'), `${formatTimes(result)}\n`);
     return result;
   }
@@ -356,5 +359,20 @@ done
       this.console.socket.destroy();
       await new Promise((r) => this.console!.out.end(r));
     }
+  }
+}
+
+/** Ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux build we run on). */
+const USER_HZ = 100;
+
+/** CPU (user+sys) of the children a process has reaped: /proc/<pid>/stat cutime + cstime. */
+function reapedCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after the comm: state is field 3, so cutime (16) and cstime (17) are at 13 and 14
+    return (Number(f[13]) + Number(f[14])) / USER_HZ;
+  } catch {
+    return undefined;
   }
 }

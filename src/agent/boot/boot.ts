@@ -118,15 +118,20 @@ export class Boot {
     return list;
   }
 
-  async fetch(existing: 'check' | 'trust', stage: BootStage | undefined): Promise<DatasourceData> {
+  /**
+   * The datasource: from the cache, else searched for in stage. quiet: no check-cache event or log
+   * line (cloud-init's modules and single stages read the cache before their logging is set up).
+   */
+  async fetch(existing: 'check' | 'trust', stage: BootStage | undefined, opts: { quiet?: boolean } = {}): Promise<DatasourceData> {
     if (this.ds) return this.ds;
-    const [cached, desc] = await this.reporter.event('check-cache', `attempting to read from cache [${existing}]`, async (ev) => {
-      const r = await this.restoreFromCheckedCache(existing);
-      ev.message = r[1];
-      this.host.log.log('DEBUG', 'stages', r[1]);
-      return r;
-    });
-    void desc;
+    const [cached] = opts.quiet
+      ? await this.restoreFromCheckedCache(existing)
+      : await this.reporter.event('check-cache', `attempting to read from cache [${existing}]`, async (ev) => {
+          const r = await this.restoreFromCheckedCache(existing);
+          ev.message = r[1];
+          this.host.log.log('DEBUG', 'stages', r[1]);
+          return r;
+        });
     if (cached) {
       this.ds = cached;
       this.dsRestored = true;

@@ -52,7 +52,7 @@ export async function storeUserData(boot: Boot, processed: ProcessedData): Promi
 }
 
 function mime(parts: UserDataPart[]): string {
-  return serializeMultipart([['Number-Attachments', String(parts.length)]], parts.map((p) => ({ headers: p.headers, payload: p.payload })));
+  return serializeMultipart([['Number-Attachments', String(parts.length)]], parts.map((p) => ({ headers: p.headers, payload: p.payload, ...(p.raw ? { raw: p.raw } : {}) })));
 }
 
 function isTrue(v: unknown): boolean {

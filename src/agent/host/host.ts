@@ -59,6 +59,10 @@ export interface HostFs {
   statfs?(path: GuestPath): Promise<{ frsize: number; bfree: number; blocks: number }>;
   /** The machine path for a guest path, resolved so that it cannot escape the root. */
   resolve(path: GuestPath, opts?: { followLast?: boolean }): string;
+  /** The guest path with every symlink followed, as os.path.realpath (missing components kept). */
+  realpath(path: GuestPath): GuestPath;
+  /** Bytes free on the filesystem holding path (statvfs f_bsize × f_bfree); undefined when unknown. */
+  freeBytes(path: GuestPath): Promise<number | undefined>;
 }
 
 export interface RunOptions {

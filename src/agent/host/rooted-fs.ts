@@ -56,6 +56,18 @@ export class RootedFs implements HostFs {
     if (path.includes('\0')) throw new Error('guest path contains a NUL byte');
     const followLast = opts.followLast ?? true;
     if (this.identity) return nodePath.normalize(path);
+    return nodePath.join(this.root, ...this.walk(path, followLast));
+  }
+
+  realpath(path: GuestPath): GuestPath {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new Error(`guest paths must be absolute: ${JSON.stringify(path)}`);
+    }
+    return `/${this.walk(path, true).join('/')}`;
+  }
+
+  /** The components of path with every symlink inside the root followed (missing ones kept as they are). */
+  private walk(path: GuestPath, followLast: boolean): string[] {
     const pending = path.split('/').filter((c) => c !== '' && c !== '.');
     pending.reverse(); // a stack: the next component is at the end
     const done: string[] = [];
@@ -91,7 +103,7 @@ export class RootedFs implements HostFs {
       const parts = target.split('/').filter((c) => c !== '' && c !== '.');
       for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i] as string);
     }
-    return nodePath.join(this.root, ...done);
+    return done;
   }
 
   async readFile(path: GuestPath): Promise<Buffer> {
@@ -222,6 +234,15 @@ export class RootedFs implements HostFs {
       fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     } finally {
       fs.closeSync(fd);
+    }
+  }
+
+  async freeBytes(path: GuestPath): Promise<number | undefined> {
+    try {
+      const st = fs.statfsSync(this.resolve(path));
+      return Number(st.bsize) * Number(st.bfree);
+    } catch {
+      return undefined;
     }
   }
 

@@ -176,3 +176,4 @@ test('users_groups: groups, users in cloud-init\'s order (the default user last)
 });
 
 export type { ModuleDef };
+

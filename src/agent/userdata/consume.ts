@@ -50,6 +50,8 @@ export async function consumeParts(ctx: ConsumeContext, parts: UserDataPart[]): 
   const log = (level: 'DEBUG' | 'WARNING', msg: string) => host.log.log(level, 'handlers', msg);
 
   const mergeCloudConfig = (text: string, part: UserDataPart): void => {
+    // as cloud-init: the first part (or one after only failed ones) starts from {}, even if it fails
+    if (buf === undefined || names.length === 0) buf = {};
     let y: unknown;
     try {
       y = loadYaml(text);
@@ -69,7 +71,6 @@ export async function consumeParts(ctx: ConsumeContext, parts: UserDataPart[]): 
     const hadHow = cfg.merge_how !== undefined && cfg.merge_how !== null;
     delete cfg.merge_how;
     if (!hadHow) delete cfg.merge_type;
-    if (buf === undefined || names.length === 0) buf = {};
     const used = specs.length ? specs : parseMergeString(USERDATA_MERGE);
     log('DEBUG', `Merging by applying ${JSON.stringify(used.map((m) => [m.name, m.opts]))}`);
     buf = constructMerger(used).merge(buf, cfg) as Record<string, unknown>;

@@ -11,6 +11,8 @@ export interface MimePart {
   payload: Buffer;
   /** Children for multipart/* parts. */
   parts?: MimePart[];
+  /** The body as the input encoded it (parsed leaf parts): re-serialised verbatim, as Python does. */
+  raw?: Buffer;
 }
 
 export function getHeader(headers: Header[], name: string): string | undefined {
@@ -72,7 +74,8 @@ export function filenameOf(part: { headers: Header[] }): string | undefined {
 function splitHeaderBlock(buf: Buffer): { headers: Header[]; body: Buffer } {
   // headers end at the first empty line
   const text = buf.toString('latin1');
-  const m = /\r?\n\r?\n/.exec(text);
+  // an empty first line: no headers at all
+  const m = /^\r?\n/.exec(text) ?? /\r?\n\r?\n/.exec(text);
   const headText = m ? text.slice(0, m.index) : text;
   const body = m ? buf.subarray(Buffer.byteLength(text.slice(0, m.index + m[0].length), 'latin1')) : Buffer.alloc(0);
   const headers: Header[] = [];
@@ -125,7 +128,7 @@ function parseBody(headers: Header[], body: Buffer, depth: number): MimePart {
       return { headers, payload: Buffer.alloc(0), parts };
     }
   }
-  return { headers, payload: decodeBody(headers, body) };
+  return { headers, payload: decodeBody(headers, body), raw: body };
 }
 
 function splitMultipart(body: Buffer, boundary: string): Buffer[] {
@@ -168,7 +171,11 @@ function randomBoundary(): string {
   return `===============${d}==`;
 }
 
-/** Serialises a multipart/mixed message of leaf parts, in Python's email layout. */
+/**
+ * Serialises a multipart/mixed message of leaf parts, in Python's email layout: each part's headers
+ * as they are (parts cloud-init creates carry their own MIME-Version), then its body: the input's
+ * encoded bytes for parsed parts, else the payload (base64 encoded when the part says so).
+ */
 export function serializeMultipart(outerHeaders: Header[], parts: MimePart[]): string {
   const boundary = randomBoundary();
   const lines: string[] = [`Content-Type: multipart/mixed; boundary="${boundary}"`, 'MIME-Version: 1.0'];
@@ -176,10 +183,12 @@ export function serializeMultipart(outerHeaders: Header[], parts: MimePart[]): s
   let out = `${lines.join('\n')}\n\n`;
   for (const p of parts) {
     out += `--${boundary}\n`;
-    const hs = p.headers.some(([k]) => /^mime-version$/i.test(k)) ? p.headers : [['MIME-Version', '1.0'] as Header, ...p.headers];
-    out += `${hs.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
+    out += `${p.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
     const cte = (getHeader(p.headers, 'Content-Transfer-Encoding') ?? '').toLowerCase();
-    const body = cte === 'base64' ? (p.payload.toString('base64').match(/.{1,76}/g) ?? []).join('\n') : p.payload.toString('utf8');
+    let body: string;
+    if (p.raw) body = p.raw.toString('latin1');
+    else if (cte === 'base64') body = `${(p.payload.toString('base64').match(/.{1,76}/g) ?? []).join('\n')}\n`; // encodebytes ends with a newline
+    else body = p.payload.toString('utf8');
     out += `${body}\n`;
   }
   out += `--${boundary}--\n`;

@@ -3,6 +3,7 @@
 // #cloud-config-archive, and typing by first line. Broken input is logged and skipped, never fatal.
 import { crypto, zlib } from '../host/lazy-builtins.js';
 import type { Host } from '../host/host.js';
+import { pyStr } from '../network/pyfmt.js';
 import { contentType, filenameOf, getHeader, leaves, parseMessage, setHeader, type Header, type MimePart } from './mime.js';
 import { ARCHIVE_TYPES, DECOMP_TYPES, INCLUDE_TYPES, NOT_MULTIPART_TYPE, typeFromStartsWith } from './types.js';
 import { isDict, loadYaml } from '../config/yaml.js';
@@ -12,6 +13,8 @@ export interface UserDataPart {
   filename: string;
   headers: Header[];
   payload: Buffer;
+  /** The body as the input encoded it, when the part came from a parsed MIME message. */
+  raw?: Buffer;
 }
 
 export interface ProcessOptions {
@@ -39,7 +42,23 @@ function gunzipOrSame(b: Buffer): Buffer {
 function convertString(raw: Buffer): MimePart {
   const b = gunzipOrSame(raw);
   if (b.subarray(0, 4096).toString('latin1').toLowerCase().includes('mime-version:')) return parseMessage(b);
-  return { headers: [['Content-Type', NOT_MULTIPART_TYPE]], payload: b };
+  return { headers: [['Content-Type', NOT_MULTIPART_TYPE], ['MIME-Version', '1.0']], payload: b };
+}
+
+/** email.mime: what MIMEText(content, subtype) carries: us-ascii 7bit, or utf-8 base64. */
+function mimeTextHeaders(payload: Buffer, mtype: string): Header[] {
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(payload.toString('latin1'));
+  return [
+    ['Content-Type', `${mtype}; charset="${ascii ? 'us-ascii' : 'utf-8'}"`],
+    ['MIME-Version', '1.0'],
+    ['Content-Transfer-Encoding', ascii ? '7bit' : 'base64'],
+  ];
+}
+
+/** cloud-init's _replace_header: delete every such header, then add it at the end. */
+function replaceHeader(headers: Header[], name: string, value: string): Header[] {
+  return setHeader(headers, name, value);
 }
 
 export class UserDataProcessor {
@@ -80,15 +99,17 @@ export class UserDataProcessor {
       if (['text/plain', NOT_MULTIPART_TYPE, 'text/x-shellscript'].includes(ctypeOrig)) ctype = typeFromStartsWith(payload);
       ctype ??= ctypeOrig;
       if (compressed) {
-        const headers: Header[] = [['Content-Type', ctype]];
+        // a new MIMENonMultipart with the decompressed payload
+        let headers: Header[] = [['Content-Type', ctype], ['MIME-Version', '1.0']];
         const fn = filenameOf(part);
         if (fn) headers.push(['Content-Disposition', `attachment; filename="${fn}"`]);
         const li = getHeader(part.headers, 'Launch-Index');
-        if (li !== undefined) headers.push(['Launch-Index', li]);
+        if (li !== undefined) headers = replaceHeader(headers, 'Launch-Index', li);
         part = { headers, payload };
-      } else if (ctype !== ctypeOrig) {
-        part = { ...part, headers: setHeader(part.headers, 'Content-Type', ctype) };
       }
+      // the type is re-set (moved last) when it changed; and on a message that is not multipart
+      // the part is the message itself, whose type cloud-init always re-sets
+      if (ctype !== ctypeOrig || (!compressed && part === msg)) part = { ...part, headers: replaceHeader(part.headers, 'Content-Type', ctype) };
       if (INCLUDE_TYPES.includes(ctype)) {
         await this.doInclude(payload.toString('utf8'), depth);
         continue;
@@ -97,7 +118,7 @@ export class UserDataProcessor {
         await this.explodeArchive(payload.toString('utf8'));
         continue;
       }
-      this.attach({ headers: part.headers, payload }, ctype);
+      this.attach({ ...part, payload }, ctype);
     }
   }
 
@@ -108,17 +129,20 @@ export class UserDataProcessor {
       filename = `part-${String(this.out.length + 1).padStart(3, '0')}`;
       headers = setHeader(headers, 'Content-Disposition', `attachment; filename="${filename}"`);
     }
-    // Launch-Index: the header wins over a launch-index key in a cloud-config payload.
-    if (getHeader(headers, 'Launch-Index') === undefined && ctype === 'text/cloud-config') {
+    // _attach_launch_index: the header wins over a launch-index key in a cloud-config payload, and
+    // the value found is added as one more Launch-Index header (so a header given appears twice).
+    let li: unknown = getHeader(headers, 'Launch-Index');
+    if (li === undefined && ctype === 'text/cloud-config') {
       try {
         const y = loadYaml(part.payload.toString('utf8'));
-        const li = isDict(y) ? y['launch-index'] : undefined;
-        if (li !== undefined && li !== null && Number.isInteger(Number(li))) headers = [...headers, ['Launch-Index', String(Number(li))]];
+        li = isDict(y) ? y['launch-index'] : undefined;
       } catch {
         // malformed YAML is reported by the cloud-config handler
       }
     }
-    this.out.push({ contentType: ctype, filename, headers, payload: part.payload });
+    const n = typeof li === 'number' ? li : typeof li === 'string' && /^\s*[+-]?\d+\s*$/.test(li) ? Number(li) : NaN;
+    if (li !== undefined && li !== null && Number.isInteger(n)) headers = [...headers, ['Launch-Index', String(Math.trunc(n))]];
+    this.out.push({ contentType: ctype, filename, headers, payload: part.payload, ...(part.raw ? { raw: part.raw } : {}) });
   }
 
   private async doInclude(content: string, depth: number): Promise<void> {
@@ -188,8 +212,9 @@ export class UserDataProcessor {
       const payload = content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(String(content), 'utf8');
       let mtype = typeof ent.type === 'string' && ent.type ? ent.type : undefined;
       mtype ??= typeFromStartsWith(payload, content instanceof Uint8Array ? 'application/octet-stream' : 'text/cloud-config') as string;
-      const headers: Header[] = [['Content-Type', mtype]];
-      if ('filename' in ent) headers.push(['Content-Disposition', `attachment; filename="${String(ent.filename)}"`]);
+      const text = mtype.split('/')[0] === 'text';
+      let headers: Header[] = text ? mimeTextHeaders(payload, mtype) : [['Content-Type', mtype], ['MIME-Version', '1.0']];
+      if ('filename' in ent) headers = setHeader(headers, 'Content-Disposition', `attachment; filename="${pyStr(ent.filename)}"`);
       if ('launch-index' in ent) headers.push(['Launch-Index', String(ent['launch-index'])]);
       for (const [k, v] of Object.entries(ent)) {
         if (['content', 'filename', 'type', 'launch-index', 'content-disposition', 'number-attachments', 'content-type'].includes(k.toLowerCase())) continue;
