@@ -61,8 +61,6 @@ export interface HostFs {
   resolve(path: GuestPath, opts?: { followLast?: boolean }): string;
   /** The guest path with every symlink followed, as os.path.realpath (missing components kept). */
   realpath(path: GuestPath): GuestPath;
-  /** Bytes free on the filesystem holding path (statvfs f_bsize × f_bfree); undefined when unknown. */
-  freeBytes(path: GuestPath): Promise<number | undefined>;
 }
 
 export interface RunOptions {

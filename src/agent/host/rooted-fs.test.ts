@@ -15,6 +15,9 @@ test('absolute and relative symlinks resolve inside the root', async () => {
     assert.equal(await h.fs.readText('/abs'), 'guest\n');
     assert.equal(await h.fs.readText('/etc/rel'), 'guest\n');
     assert.equal(h.fs.resolve('/../../etc/hostname'), join(h.rootDir, 'etc/hostname'));
+    // realpath answers in guest terms, missing components kept (os.path.realpath)
+    assert.equal(h.fs.realpath('/etc/rel'), '/etc/hostname');
+    assert.equal(h.fs.realpath('/abs/../missing/x'), '/etc/missing/x');
   } finally {
     h.cleanup();
   }

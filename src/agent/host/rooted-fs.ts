@@ -237,15 +237,6 @@ export class RootedFs implements HostFs {
     }
   }
 
-  async freeBytes(path: GuestPath): Promise<number | undefined> {
-    try {
-      const st = fs.statfsSync(this.resolve(path));
-      return Number(st.bsize) * Number(st.bfree);
-    } catch {
-      return undefined;
-    }
-  }
-
   async mkdir(path: GuestPath, opts: { mode?: number; uid?: number; gid?: number } = {}): Promise<void> {
     this.mkdirp(this.resolve(path), opts.mode ?? 0o755, opts.uid, opts.gid);
   }
