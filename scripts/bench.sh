@@ -9,3 +9,5 @@ npm run --silent build
 node scripts/bench-metadata.mjs "$@"
 # building one instance's config drive against genisoimage (and vfat against mkfs.fat + mcopy) (issue 7)
 node scripts/bench/config-drive.mjs
+# kindling replicas on the PostgreSQL store at 100,000 instances, against nginx (issue 8)
+node scripts/bench-postgres.mjs

@@ -48,6 +48,7 @@ export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: s
   const started = Date.now();
   let stopping = false;
   let readyCount = 0;
+  let anyReady = false;
   let announced = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((r) => (finish = r));
@@ -59,6 +60,7 @@ export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: s
       w.on('message', (m: unknown) => {
         if (!isReady(m) || ready) return;
         ready = true;
+        anyReady = true;
         readyCount++;
         resolve(m);
         if (!announced && readyCount === cfg.workers) {
@@ -72,9 +74,10 @@ export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: s
       w.on('exit', (code, signal) => {
         if (ready) readyCount--;
         if (stopping) return;
-        // A worker that never got ready could not start (a listener, the store): stop with its
-        // status (it said why) rather than fork it forever.
-        if (!ready) {
+        // Before any worker got ready, a failing one means the service cannot start (a listener,
+        // the store): stop with its status (it said why) rather than fork it forever. Once the
+        // service runs, a worker that fails (to start) is replaced, and the others keep serving.
+        if (!ready && !anyReady) {
           finish(code === 2 ? 2 : 1);
           return;
         }

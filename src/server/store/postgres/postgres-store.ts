@@ -46,7 +46,7 @@ export class PostgresStore extends SqlStore {
     this.description = describePostgresUrl(url);
     this.config = {
       connectionString: url,
-      connectionTimeoutMillis: 3000,
+      connectionTimeoutMillis: 10_000,
       keepAlive: true,
       application_name: 'kindling',
     };

@@ -17,7 +17,8 @@ export interface WatchTiming {
   timeoutMs: number;
 }
 
-export const DEFAULT_WATCH_TIMING: WatchTiming = { minBackoffMs: 200, maxBackoffMs: 5000, heartbeatMs: 5000, timeoutMs: 3000 };
+// generous: a busy server (many replicas starting at once) must not look like a dead one
+export const DEFAULT_WATCH_TIMING: WatchTiming = { minBackoffMs: 200, maxBackoffMs: 5000, heartbeatMs: 5000, timeoutMs: 10_000 };
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
