@@ -16,6 +16,7 @@ import { createGuestServer } from './http/guest-http1.js';
 import { Registry } from './registry/registry.js';
 import { runPrimary, workerTag } from './replica/cluster.js';
 import { IndexSync } from './replica/index-sync.js';
+import { whenStoreAnswers } from './replica/store-wait.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -81,7 +82,8 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
 
     try {
       store = openStore(cfg.db);
-      await store.migrate();
+      const opened = store;
+      await whenStoreAnswers('migrating', () => opened.migrate(), say);
     } catch (e) {
       throw new ConfigError(`cannot open the database ${store?.description ?? cfg.db}: ${(e as Error).message}`);
     }
@@ -91,8 +93,12 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
     registry.onChange((c) => index.apply(c));
     let ready = false;
     // Loads every instance and follows every later change, whichever process or replica makes it.
-    sync = new IndexSync(store, index, say);
-    await sync.start();
+    const liveStore0 = store;
+    sync = await whenStoreAnswers('loading the instances', async () => {
+      const s = new IndexSync(liveStore0, index, say);
+      await s.start();
+      return s;
+    }, say);
     const liveSync = sync;
 
     const log = openAccessLog(cfg, io);

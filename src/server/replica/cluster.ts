@@ -12,6 +12,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { ConfigError, type ServeConfig } from '../config.js';
 import { ensureControlToken } from '../control-token.js';
 import { openStore } from '../store/open-store.js';
+import { whenStoreAnswers } from './store-wait.js';
 
 /** "[2]" inside a worker (for log lines), "" elsewhere. */
 export function workerTag(): string {
@@ -35,7 +36,7 @@ export async function runPrimary(cfg: ServeConfig, argv: string[], say: (line: s
   const { generated } = ensureControlToken(cfg.controlTokenFile);
   const store = openStore(cfg.db);
   try {
-    const applied = await store.migrate();
+    const applied = await whenStoreAnswers('migrating', () => store.migrate(), say);
     if (applied.length) say(`migrated ${store.description}: ${applied.join(', ')}`);
   } catch (e) {
     throw new ConfigError(`cannot open the database ${store.description}: ${(e as Error).message}`);
