@@ -327,6 +327,26 @@ function paced(t, rate, run) {
 // ---- the run -------------------------------------------------------------------------------------
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 try {
+  // databases of earlier runs that died before dropping theirs (their process is gone)
+  await retrying('PostgreSQL', async () => {
+    const c = new pg.Client({ connectionString: BASE });
+    c.on('error', () => undefined);
+    await c.connect();
+    try {
+      for (const { datname } of (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'kindling_bench_%'`)).rows) {
+        const pid = Number(datname.slice('kindling_bench_'.length));
+        let alive = true;
+        try {
+          process.kill(pid, 0);
+        } catch {
+          alive = false;
+        }
+        if (!alive) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  });
   dbName = `kindling_bench_${process.pid}`;
   await admin(`CREATE DATABASE "${dbName}"`);
   const dbUrl = (() => {
