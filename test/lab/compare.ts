@@ -11,8 +11,11 @@ export interface Scenario {
   name: string;
   /** Lab options, e.g. {metadataAddress: false} for a metadata service that never answers. */
   lab?: Omit<LabOptions, 'name' | 'keep'>;
-  /** The guest (rootfs defaults to 'node', so that both agents boot the same image). */
-  guest?: GuestOptions;
+  /**
+   * The guest (rootfs defaults to 'node', so that both agents boot the same image), or a function of
+   * the lab called after setup (e.g. block devices built by setup in the lab's run directory).
+   */
+  guest?: GuestOptions | ((lab: Lab) => GuestOptions | Promise<GuestOptions>);
   /** Prepares the hypervisor side before the first boot: start servers, create instances. */
   setup?: (lab: Lab) => Promise<void>;
   /** Boots per run (default 1); later ones are reboots. */
@@ -43,7 +46,8 @@ export async function runScenario(s: Scenario, agent: Agent): Promise<RunOutcome
   let guest: Guest | undefined;
   try {
     await s.setup?.(lab);
-    guest = await lab.addGuest({ rootfs: 'node', ...s.guest });
+    const guestOptions = typeof s.guest === 'function' ? await s.guest(lab) : s.guest;
+    guest = await lab.addGuest({ rootfs: 'node', ...guestOptions });
     const boots: BootResult[] = [];
     for (let n = 1; n <= (s.boots ?? 1); n++) {
       await s.beforeBoot?.(lab, guest, n);
