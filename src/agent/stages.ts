@@ -11,6 +11,7 @@ import type { RealHost } from './host/create-host.js';
 import { Reporter } from './reporting.js';
 import { Boot, DataSourceNotFound } from './boot/boot.js';
 import { identify } from './boot/identify.js';
+import { datasourceByName } from './datasources/list.js';
 import { setupLogging } from './boot/output.js';
 import { StatusStore, type StageMode } from './state/status.js';
 import { FileSemaphores, type Frequency } from './state/semaphores.js';
@@ -243,7 +244,10 @@ export async function runInit(env: StageEnv, local: boolean): Promise<number> {
       env.host.log.log('WARNING', 'main', `Consuming user data failed! ${(e as Error).message}`);
       return { datasource: ds?.description ?? null, errors: ['Consuming user data failed!'] };
     }
-    await reporter.event('activate-datasource', 'activating datasource', async () => {});
+    await reporter.event('activate-datasource', 'activating datasource', async () => {
+      const plugin = ds ? datasourceByName(ds.dsname) : undefined;
+      if (ds && plugin?.activate) await plugin.activate({ host: boot.host, cfg: await boot.cfg(), paths: boot.paths }, ds, await boot.isNewInstance());
+    });
     const r = await runnerFor(boot, reporter).runSection(await boot.cfg(), 'cloud_init_modules', boot.distro.name);
     return { datasource: ds?.description ?? null, errors: r.failures };
   });

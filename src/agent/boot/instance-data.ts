@@ -100,8 +100,8 @@ export async function persistInstanceData(host: Host, paths: Paths, ds: Datasour
   const md = ds.metadata;
   const iid = String(md['instance-id'] ?? 'iid-datasource');
   const lh = localHostnameOf(md);
-  const az = (md['availability-zone'] ?? md.availability_zone ?? (md.placement as Dict | undefined)?.['availability-zone'] ?? null) as string | null;
-  const region = (md.region as string | undefined) ?? null;
+  const az = ds.availabilityZone ?? (md['availability-zone'] ?? md.availability_zone ?? (md.placement as Dict | undefined)?.['availability-zone'] ?? null) as string | null;
+  const region = ds.region ?? (md.region as string | undefined) ?? null;
   const cloudId = canonicalCloudId(ds.cloudName, region ?? undefined, ds.platform);
   const crawled = structuredClone(ds.crawled);
   delete crawled['user-data'];

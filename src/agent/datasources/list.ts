@@ -3,8 +3,9 @@
 import type { Datasource } from './types.js';
 import { openStack } from './openstack.js';
 import { noneDatasource } from './none.js';
+import { ec2 } from './ec2.js';
 
-export const DATASOURCES: readonly Datasource[] = [openStack, noneDatasource];
+export const DATASOURCES: readonly Datasource[] = [openStack, ec2, noneDatasource];
 
 export function datasourceByName(name: string): Datasource | undefined {
   const n = name.replace(/^DataSource/, '');

@@ -5,7 +5,7 @@ import { normalizePubkeys } from './metadata-helpers.js';
 
 export const noneDatasource: Datasource = {
   name: 'None',
-  stages: ['local', 'network'],
+  stages: ['network'], // cloud-init lists DataSourceNone for the network stage only
   async detect() {
     return true;
   },

@@ -47,6 +47,9 @@ export interface DatasourceData {
   configObj?: Record<string, unknown>;
   /** Files the metadata asks to write (OpenStack meta_data files[]), path → base64. */
   files?: Record<string, string>;
+  /** The availability zone and region where the datasource knows them (cloud-init's ds properties). */
+  availabilityZone?: string;
+  region?: string;
   /** Where an instance id can be checked locally (DMI system-uuid) without re-fetching. */
   checkInstanceId?: 'system-uuid' | 'none';
 }
@@ -77,4 +80,6 @@ export interface Datasource {
   fetch(ctx: DatasourceContext): Promise<DatasourceData | undefined>;
   /** A local check that a cached instance is still this machine (cloud-init's check_instance_id). */
   checkInstanceId?(ctx: Omit<DatasourceContext, 'withEphemeralNetwork' | 'stage'>, data: DatasourceData): Promise<boolean>;
+  /** cloud-init's ds.activate(cfg, is_new_instance): after user-data is consumed, with the merged config. */
+  activate?(ctx: { host: Host; cfg: Record<string, unknown>; paths: Paths }, data: DatasourceData, isNewInstance: boolean): Promise<void>;
 }
