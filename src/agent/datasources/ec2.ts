@@ -569,7 +569,7 @@ export const ec2: Datasource = {
     const { host } = ctx;
     const cloud = identifyPlatform(await platformData(host, ctx.dmi));
     if (ctx.stage === 'local' && !LOCAL_PLATFORMS.includes(cloud)) {
-      host.log.log('DEBUG', LOG, `Local Ec2 mode only supported on ${JSON.stringify(LOCAL_PLATFORMS)}, not ${cloud}`);
+      host.log.log('DEBUG', LOG, `Local Ec2 mode only supported on (${LOCAL_PLATFORMS.map((p) => `'${p}'`).join(', ')}), not ${cloud}`);
       return undefined;
     }
     let strict: StrictMode;
