@@ -23,12 +23,12 @@ export interface AskOptions {
 
 export type Answer = Reply & { text: string; type: string; header(name: string): string | undefined };
 
-export async function testApp(opts: { now?: number; mode?: IdentifyMode } & Partial<Pick<AppDeps, 'rateLimit' | 'trustedProxies' | 'proxySecret'>> = {}) {
+export async function testApp(opts: { now?: number; mode?: IdentifyMode; viewCache?: number } & Partial<Pick<AppDeps, 'rateLimit' | 'trustedProxies' | 'proxySecret'>> = {}) {
   const clock = { now: opts.now ?? Date.parse('2026-01-01T00:00:00Z') };
   const store = new SqliteStore(':memory:');
   await store.migrate();
   const ctx = { dhcpDomain: 'novalocal', vendorData: {}, region: 'RegionOne', now: () => clock.now };
-  const index = new InstanceIndex(ctx);
+  const index = new InstanceIndex(ctx, opts.viewCache);
   const registry = new Registry(store);
   registry.onChange((c) => index.apply(c));
   const app = createApp({

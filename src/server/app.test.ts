@@ -143,3 +143,30 @@ test('/kindling/v1/bundle: the whole tree in one request, as the agent reads it'
   await registry.patch(SEED.uuid, { http_endpoint: 'disabled' });
   assert.ok(![...decodeBundle((await ask('/kindling/v1/bundle')).body).keys()].some((p) => p.startsWith('ec2/')));
 });
+
+test('a view cache smaller than the fleet: evicted views are rebuilt, and each guest gets only its own data', async () => {
+  const { registry, index, ask } = await testApp({ viewCache: 1 });
+  const a = await registry.create({ ...SEED, uuid: undefined, name: 'A', hostname: 'a', addresses: [{ ip: '10.0.0.1' }], user_data: 'for a' });
+  const b = await registry.create({ ...SEED, uuid: undefined, name: 'B', hostname: 'b', addresses: [{ ip: '10.0.0.2' }], user_data: 'for b' });
+  const rendered0 = index.rendered;
+  for (let round = 0; round < 3; round++) {
+    for (const [peer, inst, name] of [['10.0.0.1', a, 'a'], ['10.0.0.2', b, 'b']] as const) {
+      const md = JSON.parse((await ask('/openstack/latest/meta_data.json', { peer })).text);
+      assert.equal(md.uuid, inst.uuid);
+      assert.equal(md.hostname, `${name}.novalocal`);
+      assert.equal((await ask('/openstack/latest/user_data', { peer })).text, `for ${name}`);
+      assert.equal((await ask('/latest/meta-data/instance-id', { peer })).status, 200);
+      assert.ok(index.cachedViews <= 1);
+    }
+  }
+  // every switch of instance rendered the other's view again
+  assert.equal(index.rendered - rendered0, 6);
+  // a change reaches the guest although its view was not cached
+  await registry.patch(a.uuid, { hostname: 'a2' });
+  await ask('/openstack/latest/meta_data.json', { peer: '10.0.0.2' });
+  assert.equal(JSON.parse((await ask('/openstack/latest/meta_data.json', { peer: '10.0.0.1' })).text).hostname, 'a2.novalocal');
+  // the password a guest posts is its own
+  assert.equal((await ask('/openstack/latest/password', { peer: '10.0.0.1', method: 'POST', body: 'pa' })).status, 200);
+  assert.equal((await ask('/openstack/latest/password', { peer: '10.0.0.2' })).text, '');
+  assert.equal((await ask('/openstack/latest/password', { peer: '10.0.0.1' })).text, 'pa');
+});

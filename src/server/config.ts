@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject } from '../wire/instance.js';
+import { DEFAULT_VIEW_CACHE } from './guest/view-cache.js';
 import { IDENTIFY_MODES, type IdentifyMode } from './identify/identify.js';
 import { TrustedProxies } from './identify/trusted-proxies.js';
 import { defaultStateDir } from './state-dir.js';
@@ -44,6 +45,8 @@ export interface ServeConfig {
   /** undefined: no per-instance rate limit. */
   rateLimit: { rate: number; burst: number } | undefined;
   tokenKey: Buffer | undefined;
+  /** How many instances' rendered views a process keeps (the least recently used go first). */
+  viewCache: number;
 }
 
 interface OptionSpec {
@@ -95,6 +98,10 @@ export const OPTIONS: OptionSpec[] = [
       'gets 429 with Retry-After. 0 disables it.' },
   { name: 'rate-limit-burst', env: 'KINDLING_RATE_LIMIT_BURST', arg: 'N', defaultText: '200',
     help: 'Requests a guest may make at once before the rate applies (cloud-init\'s crawl of both APIs is about 70).' },
+  { name: 'view-cache', env: 'KINDLING_VIEW_CACHE', arg: 'N', defaultText: String(DEFAULT_VIEW_CACHE),
+    help: 'How many instances\' rendered documents each process keeps, the most recently asked for; the others are ' +
+      'rendered again from the record held in memory when their guest asks. Every instance\'s record stays in memory ' +
+      'whatever this is; a view costs a few KB.' },
   { name: 'region', env: 'KINDLING_REGION', arg: 'NAME', defaultText: 'RegionOne',
     help: 'The region named in EC2 instance identity documents.' },
   { name: 'imds-token-key-file', env: 'KINDLING_IMDS_TOKEN_KEY_FILE', arg: 'FILE', defaultText: 'derived from the control token',
@@ -321,6 +328,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   }
   const rate = number(one('rate-limit') ?? '50', '--rate-limit', 0, 1e6);
   const burst = number(one('rate-limit-burst') ?? '200', '--rate-limit-burst', 1, 1e9);
+  const viewCache = number(one('view-cache') ?? String(DEFAULT_VIEW_CACHE), '--view-cache', 1, 1e8);
   const region = one('region') ?? 'RegionOne';
   if (!/^[\w.-]{1,64}$/.test(region)) throw new ConfigError(`--region: ${JSON.stringify(region)} is not a region name`);
   return {
@@ -329,6 +337,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     proxySecret,
     rateLimit: rate > 0 ? { rate, burst } : undefined,
     tokenKey,
+    viewCache: Math.floor(viewCache),
     listen,
     controlListen,
     db,

@@ -88,7 +88,7 @@ export async function serve(argv: string[], deps: ServeDeps, io: ServeIo = { std
       throw new ConfigError(`cannot open the database ${store?.description ?? cfg.db}: ${(e as Error).message}`);
     }
     const ctx: RenderContext = { dhcpDomain: cfg.dhcpDomain, vendorData: cfg.vendorData, region: cfg.region, now: Date.now };
-    const index = new InstanceIndex(ctx);
+    const index = new InstanceIndex(ctx, cfg.viewCache);
     const registry = new Registry(store);
     registry.onChange((c) => index.apply(c));
     let ready = false;

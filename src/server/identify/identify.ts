@@ -1,12 +1,12 @@
-// Who is asking: one step per listener, chosen by configuration. It returns the instance's view,
-// or the reply that ends the request (404 for an unknown caller, who learns nothing more).
+// Who is asking: one step per listener, chosen by configuration. It returns the instance's index
+// entry (its documents are rendered only once the request passed every check), or the reply that ends the request (404 for an unknown caller, who learns nothing more).
 import type { Reply } from '../guest/reply.js';
 import type { GuestRequest } from '../guest/request.js';
-import type { GuestView } from '../guest/view.js';
+import type { IndexEntry } from '../guest/instance-index.js';
 
 export interface Identifier {
   readonly mode: IdentifyMode;
-  identify(req: GuestRequest): GuestView | Reply;
+  identify(req: GuestRequest): IndexEntry | Reply;
   /**
    * IMDSv2 refuses a token PUT that came through a proxy: true when the request carries a
    * forwarding hop this listener does not itself vouch for (AWS: any X-Forwarded-For).

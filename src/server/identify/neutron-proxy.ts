@@ -41,12 +41,12 @@ export function neutronProxyIdentifier(index: InstanceIndex, secret: string, tru
       if (tenant === undefined) return MISSING_TENANT;
       if (id.includes(',')) return MULTIPLE_ID;
       if (tenant.includes(',')) return MULTIPLE_TENANT;
-      const view = index.byUuid(id);
-      // a known instance's expected signature is computed once per view
-      const expected = view ? (view.signature ??= sign(id)) : sign(id);
+      const entry = index.byUuid(id);
+      // a known instance's expected signature is computed once
+      const expected = entry ? (entry.signature ??= sign(id)) : sign(id);
       if (!sameSecret(signature, expected)) return BAD_SIG;
-      if (!view || view.projectId !== tenant) return NOT_FOUND;
-      return view;
+      if (!entry || entry.projectId !== tenant) return NOT_FOUND;
+      return entry;
     },
     // Neutron's proxy adds the guest's address; a second one means the guest forwarded for someone
     extraHop: (req) => forwardedFor(req).length > 1,

@@ -34,6 +34,7 @@ export class IndexSync implements ChangeWatcher {
   private running: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private resyncs = 0;
   private closed = false;
 
   constructor(
@@ -144,13 +145,15 @@ export class IndexSync implements ChangeWatcher {
   /** Everything, compared with the index: changed records replaced, vanished ones removed. */
   private async resync(): Promise<number> {
     const base = await this.store.revision();
-    const seen = new Set<string>();
-    for await (const i of this.store.all()) {
-      seen.add(i.uuid);
-      // equal revisions are the same record: keep the view and whatever it has rendered
-      if (this.index.byUuid(i.uuid)?.instance.revision !== i.revision) this.index.upsert(i);
-    }
-    for (const uuid of [...this.index.uuids()]) if (!seen.has(uuid)) this.index.remove(uuid);
+    const mark = ++this.resyncs;
+    await this.store.loadStored((page) => {
+      for (const s of page) {
+        // equal revisions are the same record: keep the entry and whatever view it has cached
+        const cur = this.index.byUuid(s.uuid);
+        this.index.see(cur?.revision === s.revision ? cur : this.index.upsertStored(s), mark);
+      }
+    });
+    this.index.sweep(mark);
     // The pages were read one after another: changes committed meanwhile have revisions above
     // `base` and come from changesSince (also a local write that a later page missed).
     this.revision = base;
@@ -162,12 +165,12 @@ export class IndexSync implements ChangeWatcher {
     const cs = await this.store.changesSince(this.revision);
     for (const i of cs.upserts) {
       const cur = this.index.byUuid(i.uuid);
-      if (!cur || cur.instance.revision < i.revision) this.index.upsert(i);
+      if (!cur || cur.revision < i.revision) this.index.upsert(i);
     }
     for (const uuid of cs.deleted) {
       const cur = this.index.byUuid(uuid);
       // a view newer than this change set was written after the deletion (re-created)
-      if (cur && cur.instance.revision <= cs.revision) this.index.remove(uuid);
+      if (cur && cur.revision <= cs.revision) this.index.remove(uuid);
     }
     this.revision = Math.max(this.revision, cs.revision);
   }

@@ -12,7 +12,8 @@ import type { ImdsTokens } from '../guest/imds-tokens.js';
 import { fullBucket, take, type RateLimit } from '../guest/rate-limit.js';
 import { errorReply, makeReply, NOT_FOUND, type Reply } from '../guest/reply.js';
 import type { GuestRequest } from '../guest/request.js';
-import { GuestView, type Responder } from '../guest/view.js';
+import { IndexEntry } from '../guest/instance-index.js';
+import type { GuestView, Responder } from '../guest/view.js';
 import { ec2Responder } from './ec2.js';
 import { kindlingResponder } from './kindling.js';
 import type { OpenstackRoutes } from './openstack.js';
@@ -65,8 +66,7 @@ export function createGuestHandler(deps: GuestHandlerDeps, identifier: Identifie
 
   /** EC2 metadata options and IMDSv2; undefined when the request may proceed. */
   const ec2Gate = (req: GuestRequest, view: GuestView, path: string): Reply | undefined => {
-    const inst = view.instance;
-    if (inst.http_endpoint === 'disabled') return ENDPOINT_DISABLED;
+    if (view.httpEndpoint === 'disabled') return ENDPOINT_DISABLED;
     if (path === TOKEN_PATH && req.method === 'PUT') {
       if (identifier.extraHop(req)) return TOKEN_FORWARDED;
       const ttl = parseTokenTtl(req.header(TTL_HEADER));
@@ -75,19 +75,20 @@ export function createGuestHandler(deps: GuestHandlerDeps, identifier: Identifie
     }
     const token = req.header(TOKEN_HEADER);
     if (token !== undefined) return deps.tokens.verify(token, view.uuid) ? undefined : TOKEN_INVALID;
-    return inst.http_tokens === 'required' ? TOKEN_REQUIRED : undefined;
+    return view.httpTokens === 'required' ? TOKEN_REQUIRED : undefined;
   };
 
   return (req) => {
     const path = normalizeMetadataPath(req.target);
     if (path === undefined) return done(req, undefined, NOT_FOUND);
     if (path === '/' || path === '/ec2') return done(req, undefined, ROOT);
-    const who = identifier.identify(req);
-    if (!(who instanceof GuestView)) return done(req, undefined, who);
+    const entry = identifier.identify(req);
+    if (!(entry instanceof IndexEntry)) return done(req, undefined, entry);
     if (rateLimit) {
-      const wait = take((who.bucket ??= fullBucket(rateLimit, deps.now())), rateLimit, deps.now());
-      if (wait > 0) return done(req, who.uuid, limited(wait));
+      const wait = take((entry.bucket ??= fullBucket(rateLimit, deps.now())), rateLimit, deps.now());
+      if (wait > 0) return done(req, entry.uuid, limited(wait));
     }
+    const who = entry.view();
     if (!isOpenstack(path)) {
       const refused = ec2Gate(req, who, path);
       if (refused) return done(req, who.uuid, refused);

@@ -37,12 +37,12 @@ export class OpenstackRoutes {
 
   private password = async (req: GuestRequest, view: GuestView): Promise<Reply> => {
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const pw = view.instance.password;
+      const pw = view.password;
       return pw ? makeReply(200, PASSWORD_CONTENT_TYPE, pw) : EMPTY_PASSWORD;
     }
     if (req.method !== 'POST') return METHODS;
     // Nova's order: an already-set password wins over a too-large body.
-    if (view.instance.password) return CONFLICT;
+    if (view.password) return CONFLICT;
     const body = req.body ?? Buffer.alloc(0);
     if (req.bodyTooLarge || body.length > PASSWORD_MAX_LENGTH) return TOO_LARGE;
     let text: string;

@@ -12,8 +12,8 @@ import { type Kysely, type Migration, type Transaction } from 'kysely';
 import type { Instance } from '../../wire/instance.js';
 import { conflict, KindlingError, notFound } from '../errors.js';
 import { migrateToLatest, migrationState } from './migrations.js';
-import { addressKeys, fromRow, toRowDoc } from './row.js';
-import type { ChangeSet, ChangeWatch, ChangeWatcher, InstanceData, InstanceQuery, PasswordResult, Store, StoreStatus } from './store.js';
+import { addressColumn, fromRow, storedFromRow, toRowDoc, uniqueAddressKeys } from './row.js';
+import type { ChangeSet, ChangeWatch, ChangeWatcher, InstanceData, InstanceQuery, PasswordResult, Store, StoreStatus, StoredInstance } from './store.js';
 import type { InstancesTable, StoreTables } from './tables.js';
 
 type Trx = Transaction<StoreTables>;
@@ -107,7 +107,7 @@ export abstract class SqlStore implements Store {
   }
 
   private addressRows(uuid: string, data: Pick<InstanceData, 'addresses'>): { address: string; uuid: string }[] {
-    return [...new Set(addressKeys(data))].map((address) => ({ address, uuid }));
+    return uniqueAddressKeys(data).map((address) => ({ address, uuid }));
   }
 
   create(data: InstanceData): Promise<Instance> {
@@ -124,6 +124,7 @@ export abstract class SqlStore implements Store {
         created_at: now,
         updated_at: now,
         revision,
+        addresses: addressColumn(uniqueAddressKeys(data)),
       };
       await trx.insertInto('instances').values(row).execute();
       await this.claimAddresses(trx, this.addressRows(data.uuid, data));
@@ -142,7 +143,7 @@ export abstract class SqlStore implements Store {
       const now = new Date().toISOString();
       const rows: InstancesTable[] = batch.map((data) => ({
         uuid: data.uuid, project_id: data.project_id, doc: toRowDoc(data), user_data: data.user_data, password: data.password,
-        created_at: now, updated_at: now, revision,
+        created_at: now, updated_at: now, revision, addresses: addressColumn(uniqueAddressKeys(data)),
       }));
       for (let i = 0; i < rows.length; i += CHUNK) {
         const chunk = rows.slice(i, i + CHUNK);
@@ -192,6 +193,7 @@ export abstract class SqlStore implements Store {
         user_data: data.user_data,
         updated_at: new Date().toISOString(),
         revision,
+        addresses: addressColumn(uniqueAddressKeys(data)),
       };
       await trx.updateTable('instances').set(row).where('uuid', '=', uuid).execute();
       await trx.deleteFrom('instance_addresses').where('uuid', '=', uuid).execute();
@@ -232,7 +234,10 @@ export abstract class SqlStore implements Store {
       const uuids = instances.map((i) => i.uuid);
       const rows: InstancesTable[] = instances.map((i) => {
         const { created_at, updated_at, revision: _r, ...data } = i;
-        return { uuid: i.uuid, project_id: i.project_id, doc: toRowDoc(data), user_data: i.user_data, password: i.password, created_at, updated_at, revision };
+        return {
+          uuid: i.uuid, project_id: i.project_id, doc: toRowDoc(data), user_data: i.user_data, password: i.password, created_at, updated_at, revision,
+          addresses: addressColumn(uniqueAddressKeys(data)),
+        };
       });
       for (let i = 0; i < rows.length; i += CHUNK) await trx
         .insertInto('instances')
@@ -246,6 +251,7 @@ export abstract class SqlStore implements Store {
             created_at: eb.ref('excluded.created_at'),
             updated_at: eb.ref('excluded.updated_at'),
             revision: eb.ref('excluded.revision'),
+            addresses: eb.ref('excluded.addresses'),
           })),
         )
         .execute();
@@ -267,6 +273,25 @@ export abstract class SqlStore implements Store {
       if (page.length < this.pageSize) return;
       marker = page[page.length - 1]!.uuid;
     }
+  }
+
+  loadStored(page: (instances: StoredInstance[]) => void): Promise<void> {
+    return this.guard(() =>
+      this.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          let marker: string | undefined;
+          for (;;) {
+            let q = trx.selectFrom('instances').selectAll();
+            if (marker !== undefined) q = q.where('uuid', '>', marker);
+            const rows = await q.orderBy('uuid').limit(this.pageSize).execute();
+            if (rows.length > 0) page(rows.map(storedFromRow));
+            if (rows.length < this.pageSize) return;
+            marker = rows[rows.length - 1]!.uuid;
+          }
+        }),
+    );
   }
 
   changesSince(revision: number): Promise<ChangeSet> {

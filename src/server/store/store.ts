@@ -7,6 +7,24 @@ import type { Instance } from '../../wire/instance.js';
 /** What a caller supplies; the store owns the bookkeeping fields. */
 export type InstanceData = Omit<Instance, 'created_at' | 'updated_at' | 'revision'>;
 
+/**
+ * An instance as the store keeps it, unparsed: what a replica's index holds for each of 100,000
+ * instances (the record's JSON text is parsed only when a guest's documents are rendered). `doc`
+ * is every field but those beside it, as row.ts writes it; `addresses` are the identifying
+ * address keys (canonical IPs and MACs) from the address table.
+ */
+export interface StoredInstance {
+  uuid: string;
+  project_id: string;
+  doc: string;
+  user_data: Uint8Array | null;
+  password: string | null;
+  created_at: string;
+  updated_at: string;
+  revision: number;
+  addresses: string[];
+}
+
 export interface InstanceQuery {
   project_id?: string;
   /** An IP or MAC in canonical form: the instance that owns it. */
@@ -83,8 +101,13 @@ export interface Store {
    * operator clears with `null`.
    */
   setPassword(uuid: string, password: string | null, opts: { onlyIfUnset: boolean }): Promise<PasswordResult>;
-  /** Every instance, for warming the index; streamed so that 100,000 rows are not one array twice. */
+  /** Every instance, in uuid order; streamed so that 100,000 rows are not one array twice. */
   all(): AsyncIterable<Instance>;
+  /**
+   * Every instance unparsed, for loading a replica's index: one consistent snapshot (records and
+   * addresses agree), handed to `page` in pages as they are read, in no particular order.
+   */
+  loadStored(page: (instances: StoredInstance[]) => void): Promise<void>;
   /** What changed after `revision` (upserts and deletions), for replicas catching up. */
   changesSince(revision: number): Promise<ChangeSet>;
   revision(): Promise<number>;

@@ -13,6 +13,11 @@ export interface InstancesTable {
   created_at: string;
   updated_at: string;
   revision: number;
+  /**
+   * The identifying address keys, space-separated (a copy of the address table's rows for this
+   * instance, so that a replica loads its index with one plain scan).
+   */
+  addresses: string;
 }
 
 /** One row per identifying address (IP or MAC, canonical form): the primary key makes them unique. */

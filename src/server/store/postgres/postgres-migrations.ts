@@ -59,4 +59,11 @@ export const postgresMigrations: Record<string, Migration> = {
         FOR EACH ROW WHEN (NEW.name = 'revision') EXECUTE FUNCTION kindling_notify_revision()`.execute(db);
     },
   },
+  // The address keys beside the record (tables.ts): a replica's load reads one table.
+  '0002-instance-address-column': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('instances').addColumn('addresses', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await sql`UPDATE instances SET addresses = coalesce((SELECT string_agg(address, ' ') FROM instance_addresses a WHERE a.uuid = instances.uuid), '')`.execute(db);
+    },
+  },
 };

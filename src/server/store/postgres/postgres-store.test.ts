@@ -1,8 +1,11 @@
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import { acquirePgLock } from '../../../../test/pg/lock.js';
 import { createTestDatabase } from '../../../../test/pg/database.js';
-import { storeConformance } from '../conformance.js';
+import { addressColumnUpgrade, storeConformance } from '../conformance.js';
 import type { Store } from '../store.js';
+import { postgresMigrations } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 
 // the shared server must not restart under these tests (test/pg/lock.ts)
@@ -31,4 +34,15 @@ storeConformance('postgres', async () => {
       await db.drop();
     },
   };
+});
+
+test('postgres: upgrading a database of 0001 fills the address column', async () => {
+  const database = await createTestDatabase();
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
+  try {
+    await addressColumnUpgrade(db, postgresMigrations, () => new PostgresStore(database.url));
+  } finally {
+    await db.destroy();
+    await database.drop();
+  }
 });

@@ -38,4 +38,11 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`INSERT INTO counters (name, value) VALUES ('revision', 0)`.execute(db);
     },
   },
+  // The address keys beside the record (tables.ts): a replica's load reads one table.
+  '0002-instance-address-column': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('instances').addColumn('addresses', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await sql`UPDATE instances SET addresses = coalesce((SELECT group_concat(address, ' ') FROM instance_addresses a WHERE a.uuid = instances.uuid), '')`.execute(db);
+    },
+  },
 };
