@@ -126,8 +126,9 @@ async function networkStep(env: StageEnv, boot: Boot, stage: 'local' | 'network'
   const alreadyThisBoot = await boot.host.fs.exists(semPath);
   // cloud-init renders on a new instance, or on a boot event the user and datasource allow
   const updates = (cfg.updates as Dict | undefined)?.network as Dict | undefined;
-  const when = Array.isArray(updates?.when) ? (updates?.when as unknown[]).map(String) : [];
-  const bootEvent = !alreadyThisBoot && (when.includes('boot') || when.includes('boot-legacy'));
+  const when = Array.isArray(updates?.when) ? (updates?.when as unknown[]).map(String) : (boot.ds?.networkUpdateEvents ?? []);
+  // 'boot' once per boot (the semaphore); 'boot-legacy' in every stage that gets here, as 22.4
+  const bootEvent = (!alreadyThisBoot && when.includes('boot')) || when.includes('boot-legacy');
   const render = !boot.ds || isNew || bootEvent;
   if (render) await boot.host.fs.writeFile(semPath, `${process.pid}: ${boot.host.clock.now()}\n`, { mode: 0o644 });
   try {

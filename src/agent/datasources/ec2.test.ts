@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestHost, type TestHost } from '../host/test-host.js';
+import { createStageTestHost, createTestHost, type TestHost } from '../host/test-host.js';
+import { allowGuestTools, plantDebianGuest, read, w } from '../testing/guest-fixture.js';
+import { runInit, runModules, type StageEnv } from '../stages.js';
+import type { NetworkStepInput } from '../network-step.js';
 import type { HttpRequest } from '../host/host.js';
 import { Paths } from '../state/paths.js';
 import { Dmi } from './dmi.js';
@@ -41,7 +44,7 @@ function ctxFor(h: TestHost, opts: { stage?: 'local' | 'network'; dsCfg?: Record
 }
 
 /** A scripted EC2 service: 2009-04-04 only, a token endpoint by `tokens` policy. */
-function serveEc2(h: TestHost, tokens: 'optional' | 'required' | 'none' | 'disabled', opts: { userData?: string } = {}): { issued: string[] } {
+function serveEc2(h: Pick<TestHost, 'fakeHttp'>, tokens: 'optional' | 'required' | 'none' | 'disabled', opts: { userData?: string } = {}): { issued: string[] } {
   const issued: string[] = [];
   const tree: Record<string, string> = {
     'meta-data/': 'ami-id\ninstance-id\nlocal-hostname\nplacement/\npublic-keys/\nsecurity-groups\nnetwork/\nblock-device-mapping/',
@@ -334,6 +337,38 @@ test('activate: the non-EC2 warning file on unknown platforms, silenced by stric
     await showNonEc2Warning(h, paths, { datasource: { Ec2: { strict_id: 'warn,3' } } });
     assert.equal(h.clock.now() - t0, 3, 'warn,3 sleeps 3 s');
     assert.match(h.logger.text(), /\[sleeping for 3 seconds\]/);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('four stages, two boots on an unknown platform: Ec2 re-crawled at every boot, its network config rendered at every boot (EC2 Classic), the warning once', async () => {
+  const h = createStageTestHost();
+  try {
+    plantDebianGuest(h);
+    w(h.rootDir, 'etc/cloud/cloud.cfg.d/90-lab.cfg', "datasource_list: [ Ec2, None ]\ndatasource:\n  Ec2:\n    metadata_urls: [ 'http://169.254.169.254' ]\n    max_wait: 10\n    timeout: 5\n");
+    allowGuestTools(h);
+    serveEc2(h, 'required', { userData: '#cloud-config\nhostname: ec2host\n' });
+    const calls: NetworkStepInput[] = [];
+    const e: StageEnv = { host: h, files: [], force: false, network: async (i) => void calls.push(i) };
+    const boot = async () => [await runInit(e, true), await runInit(e, false), await runModules(e, 'config'), await runModules(e, 'final')];
+    assert.deepEqual(await boot(), [0, 0, 0, 0], h.logText());
+    assert.equal(read(h, 'var/lib/cloud/data/instance-id'), 'i-0123456789\n');
+    assert.equal(read(h, 'var/lib/cloud/instances/i-0123456789/datasource'), 'DataSourceEc2: DataSourceEc2\n');
+    assert.match(read(h, 'var/lib/cloud/instances/i-0123456789/warnings/non_ec2_md'), /strict_id: false/);
+    assert.deepEqual(JSON.parse(read(h, 'run/cloud-init/instance-data.json')).v1.region, 'nov');
+    // local: no datasource (Ec2Local is AWS/Outscale only), fallback rendered; network: Ec2's own config rendered
+    assert.deepEqual(calls.map((c) => [c.stage, c.render, c.datasource?.format ?? null]), [['local', true, null], ['network', true, 'v2']]);
+    const fs = await import('node:fs');
+    fs.rmSync(`${h.rootDir}/run`, { recursive: true, force: true });
+    fs.mkdirSync(`${h.rootDir}/run`);
+    fs.rmSync(`${h.rootDir}/var/lib/cloud/instances/i-0123456789/warnings`, { recursive: true });
+    const before = h.fakeHttp.requests.length;
+    calls.length = 0;
+    assert.deepEqual(await boot(), [0, 0, 0, 0], h.logText());
+    assert.ok(h.fakeHttp.requests.length > before, 'no check_instance_id: the service is crawled again');
+    assert.deepEqual(calls.map((c) => [c.stage, c.render, c.datasource?.format ?? null]), [['local', true, null], ['network', true, 'v2']], 'boot-legacy: rendered again');
+    assert.equal(fs.existsSync(`${h.rootDir}/var/lib/cloud/instances/i-0123456789/warnings/non_ec2_md`), false, 'the warning is for a new instance only');
   } finally {
     h.cleanup();
   }

@@ -492,6 +492,10 @@ async function fetchEc2(ctx: DatasourceContext, cloud: Ec2CloudName): Promise<Da
     const full = isTrue(ctx.dsCfg.apply_full_imds_network_config, true);
     const fallback = full ? undefined : (await candidateNics(host).catch(() => []))[0];
     data.networkConfig = { format: 'v2', config: convertEc2NetworkConfig(host, net as Dict, await macTable(host), fallback, full) };
+    // EC2 Classic (no NIC in a VPC): the MAC may change at every boot, so the config is rendered at every boot
+    const macs = ((net as Dict).interfaces as Dict | undefined)?.macs;
+    const inVpc = !!macs && typeof macs === 'object' && Object.values(macs as Dict).some((m) => !!m && typeof m === 'object' && 'vpc-id' in (m as Dict));
+    if (!inVpc) data.networkUpdateEvents = ['boot-new-instance', 'boot', 'boot-legacy'];
   } else {
     host.log.log('WARNING', LOG, `Metadata 'network' key not valid: ${net === undefined ? 'None' : JSON.stringify(net)}.`);
   }

@@ -50,6 +50,11 @@ export interface DatasourceData {
   /** The availability zone and region where the datasource knows them (cloud-init's ds properties). */
   availabilityZone?: string;
   region?: string;
+  /**
+   * cloud-init's default_update_events for the network scope ('boot-new-instance', 'boot',
+   * 'boot-legacy'); absent: boot-new-instance only. The user's `updates: {network: ...}` overrides it.
+   */
+  networkUpdateEvents?: string[];
   /** Where an instance id can be checked locally (DMI system-uuid) without re-fetching. */
   checkInstanceId?: 'system-uuid' | 'none';
 }
