@@ -52,7 +52,9 @@ export async function storeUserData(boot: Boot, processed: ProcessedData): Promi
 }
 
 function mime(parts: UserDataPart[]): string {
-  return serializeMultipart([['Number-Attachments', String(parts.length)]], parts.map((p) => ({ headers: p.headers, payload: p.payload, ...(p.raw ? { raw: p.raw } : {}) })));
+  // cloud-init sets Number-Attachments as it attaches a part: with none attached (e.g. a MIME body
+  // that never uses its boundary) there is no such header
+  return serializeMultipart(parts.length ? [['Number-Attachments', String(parts.length)]] : [], parts.map((p) => ({ headers: p.headers, payload: p.payload, ...(p.raw ? { raw: p.raw } : {}) })));
 }
 
 function isTrue(v: unknown): boolean {

@@ -191,6 +191,8 @@ export function serializeMultipart(outerHeaders: Header[], parts: MimePart[]): s
     else body = p.payload.toString('utf8');
     out += `${body}\n`;
   }
+  // Python's generator writes an empty first part for a multipart with none
+  if (!parts.length) out += `--${boundary}\n\n`;
   out += `--${boundary}--\n`;
   return out;
 }
