@@ -43,10 +43,14 @@
 //                "unreachable"|"reachable"}, {"dmi": {...}}, {"cmdline": "..."}
 //   exit_codes   {"N": {"local"|"network"|"config"|"final": code}}: the expected exit codes of boot N's
 //                stages, for every agent that runs (stages not named: 0)
+//   agent_exit_codes  {"cloud-init": {"N": {...}}}: the same for one agent (over exit_codes)
+//   analyze_differs  "reason": the agents deliberately run different events (listed in
+//                docs/compatibility.md), so `cloud-init analyze show` is not compared
 //   expect       [{"path": "/guest/path", "exists": bool, "contains": s|[s], "not_contains": s|[s],
 //                "matches": regex, "equals": s, "mode": "0644", "json": {"dotted.key": value},
 //                "boot": N, "agents": [...]}]: checked on each run's end state (/run/... is the /run
-//                of boot N, default the last; the rest is the disk)
+//                of boot N, default the last; the rest is the disk, as the last boot left it, also
+//                through symlinks from /run such as /run/cloud-init/status.json)
 // KINDLING_SCENARIOS=name,name runs only those scenarios.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +60,7 @@ import { compareAgents, runScenario, type RunOutcome } from '../lab/compare.js';
 import { command } from '../lab/command.js';
 import { repoRoot } from '../lab/paths.js';
 import type { Difference } from '../lab/upper-diff.js';
-import { checkExpectations, exitCodes, loadScenarioFile, scenarioOf, SCENARIO_DIR, type AgentName, type ScenarioFile } from './scenario-file.js';
+import { checkExpectations, exitCodes, expectedExitCode, loadScenarioFile, scenarioOf, SCENARIO_DIR, type AgentName, type ScenarioFile } from './scenario-file.js';
 
 interface Row {
   scenario: RegExp;
@@ -114,7 +118,7 @@ function describeDiff(d: Difference): string {
 
 /** What a run must show whatever the other agent did: its stages' exit codes and the scenario's expectations. */
 function checkRun(name: string, s: ScenarioFile, agent: AgentName, run: RunOutcome): void {
-  const want = Object.fromEntries(run.boots.map((b) => [String(b.boot), Object.fromEntries(b.stages.filter((x) => x.name !== 'networking').map((x) => [x.name, s.exit_codes?.[String(b.boot)]?.[x.name] ?? 0]))]));
+  const want = Object.fromEntries(run.boots.map((b) => [String(b.boot), Object.fromEntries(b.stages.filter((x) => x.name !== 'networking').map((x) => [x.name, expectedExitCode(s, agent, b.boot, x.name)]))]));
   const got = exitCodes(run);
   if (JSON.stringify(got) !== JSON.stringify(want)) {
     const b = run.boots[run.boots.length - 1]!;
@@ -150,7 +154,8 @@ for (const name of names) {
     });
     // cloud-init's own analyze tool finds the same stages and events, in the same order, in our log
     assert.ok(/boot record/.test(analyses[1] as string), `analyze found no boot record in kindling-init's log:\n${analyses[1]}`);
-    assert.equal(analyses[1], analyses[0], 'cloud-init analyze show: kindling-init (actual) vs cloud-init (expected)');
+    assert.ok(/boot record/.test(analyses[0] as string), `analyze found no boot record in cloud-init's log:\n${analyses[0]}`);
+    if (!s.analyze_differs) assert.equal(analyses[1], analyses[0], 'cloud-init analyze show: kindling-init (actual) vs cloud-init (expected)');
     const mine: string[] = [];
     for (const d of c.diff.differences) {
       const lines = d.details.filter((x) => !/^content differs \(|^\s*\((same lines|binary)/.test(x)).map((x) => x.trim().replace(/^([+-])\s+/, '$1 '));

@@ -123,6 +123,10 @@ export const DEFAULT_RULES: NormaliseRule[] = [
   },
   { name: 'passwords', match: /^\/etc\/(shadow|gshadow)-?$/, apply: normaliseShadow },
   { name: 'json', match: /\.json$/, apply: normaliseJson },
+  // cloud-init 22.4's cc_ssh (apply_credentials) makes the keys it adds a Python set, whose order
+  // changes from run to run with str hash randomisation: the order of authorized_keys lines means
+  // nothing, their set does (checked: the image's python3 orders a set of two keys both ways across runs)
+  { name: 'authorized-keys-order', match: /\/\.ssh\/authorized_keys$/, apply: (t) => t.split('\n').filter(Boolean).sort().join('\n') },
   { name: 'python-bytecode', match: /\/__pycache__\//, apply: 'ignore' },
   // processed user-data/vendor-data: cloud-init wraps parts in MIME with random boundaries
   { name: 'mime-boundaries', match: /\.txt\.i$/, apply: (t) => maskTimestamps(maskMimeBoundaries(t)) },

@@ -45,6 +45,15 @@ async function fixture() {
   put(b, '/var/lib/cloud/instances/u/sem/config_ssh', '99: 1764000321.9\n');
   put(a, '/var/lib/cloud/instances/u/boot-finished', '12.34 - Mon, 24 Nov 2025 10:00:00 +0000 - v. 22.4.2\n');
   put(b, '/var/lib/cloud/instances/u/boot-finished', '0.56 - Mon, 24 Nov 2025 10:05:00 +0000 - v. 22.4.2\n');
+  // MIME boundaries are masked in binary content too (a part with NUL bytes); the rest of it is compared
+  const mimeBin = (boundary: string, payload: string) => `Content-Type: multipart/mixed; boundary="${boundary}"\n\n--${boundary}\n\x1f\x00${payload}\n--${boundary}--\n`;
+  put(a, '/var/lib/cloud/instances/u/user-data.txt.i', mimeBin('===111==', 'same'), 0o600);
+  put(b, '/var/lib/cloud/instances/u/user-data.txt.i', mimeBin('===222==', 'same'), 0o600);
+  put(a, '/var/lib/cloud/instances/u/vendor-data.txt.i', mimeBin('===111==', 'one'), 0o600);
+  put(b, '/var/lib/cloud/instances/u/vendor-data.txt.i', mimeBin('===222==', 'two'), 0o600);
+  // authorized_keys: the same keys in another order (cloud-init adds them in Python set order)
+  put(a, '/home/v/.ssh/authorized_keys', 'ssh-rsa AAAA one\nssh-ed25519 AAAA two\n', 0o600);
+  put(b, '/home/v/.ssh/authorized_keys', 'ssh-ed25519 AAAA two\nssh-rsa AAAA one\n', 0o600);
   // rewritten with the image's bytes by one run only: no difference
   put(a, '/etc/keep', 'same\n');
   // real differences
@@ -71,7 +80,9 @@ test('diffUppers: by-design differences normalised, real ones reported with deta
     assert.deepEqual([...byPath.keys()].sort(), [
       '/etc/hostname', '/etc/issue', '/etc/link', '/etc/motd',
       '/etc/sudoers.d/90-cloud-init-users', '/home/u/.ssh/authorized_keys', '/root/only-b',
+      '/var/lib/cloud/instances/u/vendor-data.txt.i',
     ], formatDiff(d));
+    assert.match(byPath.get('/var/lib/cloud/instances/u/vendor-data.txt.i')!.details.join('\n'), /^content sha256:\w+ \(\d+ bytes, after mime-boundaries\) vs sha256:\w+ /);
     assert.equal(byPath.get('/etc/hostname')!.change, 'changed');
     assert.deepEqual(byPath.get('/etc/hostname')!.details, ['content differs (2 vs 2 lines)', '  - rhel', '  + rhel.novalocal']);
     assert.deepEqual(byPath.get('/etc/sudoers.d/90-cloud-init-users')!.details, ['mode 0440 vs 0644']);

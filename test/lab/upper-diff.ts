@@ -129,7 +129,11 @@ async function view(e: Entry | undefined, rule: NormaliseRule | undefined, ctx: 
   if (e.kind !== 'file' || rule?.apply === 'presence') return v;
   const buf = readFileSync(e.hostPath);
   if (!isText(buf)) {
-    v.content = `sha256:${createHash('sha256').update(buf).digest('hex')} (${buf.length} bytes)`;
+    // a named rule still applies to binary content (e.g. the MIME boundaries of a user-data.txt.i
+    // holding a binary part), over its bytes as latin1; the catch-all (quiet) rules do not
+    let bytes = buf;
+    if (typeof rule?.apply === 'function' && !rule.quiet) bytes = Buffer.from(await rule.apply(buf.toString('latin1'), { ...ctx, path: e.path }), 'latin1');
+    v.content = `sha256:${createHash('sha256').update(bytes).digest('hex')} (${bytes.length} bytes${bytes === buf ? '' : `, after ${rule!.name}`})`;
     return v;
   }
   let text = buf.toString('utf8');
