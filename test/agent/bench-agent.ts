@@ -7,20 +7,16 @@
 // then CPU that outlived its stage ("orphans": kindling-init's background host key generation,
 // reaped by the guest's init), the totals and the ratios kindling-init / cloud-init.
 //
-// Options: --runs N (per agent, default 5), --scenario NAME (a file of test/agent/scenarios,
-// default seed), --json FILE (write every boot's figures).
+// Scenarios (files of test/agent/scenarios, read as the side-by-side acceptance reads them): the
+// seed instance, then mime-heavy (a MIME multipart of every part kind: merged cloud-configs, scripts,
+// gzip, jinja, a boothook, an #include served in the lab, an archive), each with its own table.
+//
+// Options: --runs N (per agent, default 5), --scenario NAME[,NAME...] (default seed,mime-heavy),
+// --json FILE (write every boot's figures, by scenario).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runScenario, type Scenario } from '../lab/compare.js';
-import { startKindling } from '../lab/kindling-service.js';
-import { repoRoot } from '../lab/paths.js';
 import { summariseTimes, type Agent, type BootResult } from '../lab/guest-boot.js';
-
-interface ScenarioFile {
-  description: string;
-  boots: number;
-  instance: Record<string, unknown>;
-}
+import { checkExpectations, loadScenarioFile, scenarioOf } from './scenario-file.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,56 +24,55 @@ function arg(name: string, def: string): string {
 }
 
 const runs = Number(arg('runs', '5'));
-const scenarioName = arg('scenario', 'seed');
+const scenarioNames = arg('scenario', 'seed,mime-heavy').split(',').filter(Boolean);
 const jsonOut = arg('json', '');
-const file = JSON.parse(readFileSync(join(repoRoot, 'test/agent/scenarios', `${scenarioName}.json`), 'utf8')) as ScenarioFile;
-
-const scenario: Scenario = {
-  name: `bench-${scenarioName}`,
-  boots: 2,
-  guest: { rootfs: 'node' },
-  setup: async (lab) => {
-    const svc = await startKindling(lab.hv);
-    const f = join(lab.dir, 'instance.json');
-    writeFileSync(f, JSON.stringify(file.instance));
-    await svc.cli(['instance', 'create', '--file', f]);
-  },
-};
-
-const results: Record<string, BootResult[][]> = { 'cloud-init': [], kindling: [] };
-const order: Agent[] = ['cloud-init', 'kindling'];
-const t0 = Date.now();
-for (let i = 0; i < runs; i++) {
-  // alternate which agent goes first, so drift in the machine's load falls on both
-  for (const agent of i % 2 ? [...order].reverse() : order) {
-    const r = await runScenario(scenario, agent);
-    r.dispose();
-    if (!r.boots.every((b) => b.ok)) throw new Error(`${String(agent)} run ${i + 1}: a stage failed (${r.boots.map((b) => b.stages.map((s) => `${s.name}=${s.exitCode}`).join(' ')).join(' | ')})`);
-    results[agent as string]!.push(r.boots);
-    const b = r.boots.map((x) => `boot ${x.boot}: wall ${x.agentWallSeconds.toFixed(2)} s cpu ${(x.agentCpuSeconds + (x.orphanCpuSeconds ?? 0)).toFixed(2)} s`).join(', ');
-    process.stderr.write(`run ${i + 1}/${runs} ${String(agent)}: ${b}\n`);
-  }
-}
-
-const fmt = (x: number) => x.toFixed(3).padStart(7);
+const all: Record<string, Record<string, BootResult[][]>> = {};
 const lines: string[] = [];
-lines.push(`kindling-init vs cloud-init 22.4.2, scenario ${scenarioName} (${file.description}), ${runs} runs each, medians (min-max)`);
-lines.push(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
-for (const boot of [1, 2]) {
-  const ci = summariseTimes(results['cloud-init']!.map((r) => r[boot - 1]!)).filter((s) => s.name !== 'networking');
-  const ki = summariseTimes(results.kindling!.map((r) => r[boot - 1]!)).filter((s) => s.name !== 'networking');
-  lines.push('', `boot ${boot} (${boot === 1 ? 'first boot of the instance' : 'reboot'})`);
-  lines.push(`${'stage'.padEnd(8)} ${'ci wall'.padStart(7)} ${'ci cpu'.padStart(7)} ${'ki wall'.padStart(7)} ${'ki cpu'.padStart(7)}  wall ratio  cpu ratio`);
-  const names = [...new Set([...ci, ...ki].map((s) => s.name))];
-  for (const n of names) {
-    const c = ci.find((s) => s.name === n);
-    const k = ki.find((s) => s.name === n);
-    const ratio = (a?: number, b?: number) => (a && b !== undefined ? `${(b / a).toFixed(2)}×` : '-').padStart(10);
-    lines.push(`${n.padEnd(8)} ${c ? fmt(c.wall.median) : '      -'} ${c ? fmt(c.cpu.median) : '      -'} ${k ? fmt(k.wall.median) : '      -'} ${k ? fmt(k.cpu.median) : '      -'}  ${ratio(c?.wall.median, k?.wall.median)} ${ratio(c?.cpu.median, k?.cpu.median)}`);
+
+for (const scenarioName of scenarioNames) {
+  const file = loadScenarioFile(scenarioName);
+  // always a first boot and a reboot (the scenario's own per-boot actions still apply)
+  const scenario: Scenario = { ...scenarioOf(scenarioName, file, 'bench'), boots: 2 };
+
+  const results: Record<string, BootResult[][]> = { 'cloud-init': [], kindling: [] };
+  all[scenarioName] = results;
+  const order: Agent[] = ['cloud-init', 'kindling'];
+  const t0 = Date.now();
+  for (let i = 0; i < runs; i++) {
+    // alternate which agent goes first, so drift in the machine's load falls on both
+    for (const agent of i % 2 ? [...order].reverse() : order) {
+      const r = await runScenario(scenario, agent);
+      // a run that did not do the scenario's work is no figure: its expectations hold, every stage passed
+      const failures = checkExpectations(file, agent as 'cloud-init' | 'kindling', r);
+      r.dispose();
+      if (!r.boots.every((b) => b.ok)) throw new Error(`${String(agent)} run ${i + 1}: a stage failed (${r.boots.map((b) => b.stages.map((s) => `${s.name}=${s.exitCode}`).join(' ')).join(' | ')})`);
+      if (failures.length) throw new Error(`${String(agent)} run ${i + 1}: ${failures.join('; ')}`);
+      results[agent as string]!.push(r.boots);
+      const b = r.boots.map((x) => `boot ${x.boot}: wall ${x.agentWallSeconds.toFixed(2)} s cpu ${(x.agentCpuSeconds + (x.orphanCpuSeconds ?? 0)).toFixed(2)} s`).join(', ');
+      process.stderr.write(`${scenarioName} run ${i + 1}/${runs} ${String(agent)}: ${b}\n`);
+    }
   }
-  const c = ci.find((s) => s.name === 'total')!;
-  const k = ki.find((s) => s.name === 'total')!;
-  lines.push(`range: cloud-init wall ${c.wall.min}-${c.wall.max} s cpu ${c.cpu.min}-${c.cpu.max} s; kindling-init wall ${k.wall.min}-${k.wall.max} s cpu ${k.cpu.min}-${k.cpu.max} s`);
+
+  const fmt = (x: number) => x.toFixed(3).padStart(7);
+  if (lines.length) lines.push('');
+  lines.push(`kindling-init vs cloud-init 22.4.2, scenario ${scenarioName} (${file.description}), ${runs} runs each, medians (min-max)`);
+  lines.push(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
+  for (const boot of [1, 2]) {
+    const ci = summariseTimes(results['cloud-init']!.map((r) => r[boot - 1]!)).filter((s) => s.name !== 'networking');
+    const ki = summariseTimes(results.kindling!.map((r) => r[boot - 1]!)).filter((s) => s.name !== 'networking');
+    lines.push('', `boot ${boot} (${boot === 1 ? 'first boot of the instance' : 'reboot'})`);
+    lines.push(`${'stage'.padEnd(8)} ${'ci wall'.padStart(7)} ${'ci cpu'.padStart(7)} ${'ki wall'.padStart(7)} ${'ki cpu'.padStart(7)}  wall ratio  cpu ratio`);
+    const names = [...new Set([...ci, ...ki].map((s) => s.name))];
+    for (const n of names) {
+      const c = ci.find((s) => s.name === n);
+      const k = ki.find((s) => s.name === n);
+      const ratio = (a?: number, b?: number) => (a && b !== undefined ? `${(b / a).toFixed(2)}×` : '-').padStart(10);
+      lines.push(`${n.padEnd(8)} ${c ? fmt(c.wall.median) : '      -'} ${c ? fmt(c.cpu.median) : '      -'} ${k ? fmt(k.wall.median) : '      -'} ${k ? fmt(k.cpu.median) : '      -'}  ${ratio(c?.wall.median, k?.wall.median)} ${ratio(c?.cpu.median, k?.cpu.median)}`);
+    }
+    const c = ci.find((s) => s.name === 'total')!;
+    const k = ki.find((s) => s.name === 'total')!;
+    lines.push(`range: cloud-init wall ${c.wall.min}-${c.wall.max} s cpu ${c.cpu.min}-${c.cpu.max} s; kindling-init wall ${k.wall.min}-${k.wall.max} s cpu ${k.cpu.min}-${k.cpu.max} s`);
+  }
 }
 process.stdout.write(`${lines.join('\n')}\n`);
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 1));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(all, null, 1));

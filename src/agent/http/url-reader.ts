@@ -47,7 +47,9 @@ export async function readUrl(host: Host, url: string, opts: ReadOptions = {}): 
         host.log.log('DEBUG', 'url_helper', `Read from ${url} (${r.status}, ${r.body.length}b) after ${i + 1} attempts`);
         return r;
       }
-      last = new UrlError(`${r.status} ${statusText(r.status)} for url: ${url}`, url, r.status);
+      // worded as requests' raise_for_status, which cloud-init's messages (and status.json) carry
+      const kind = r.status >= 400 && r.status < 500 ? ' Client Error:' : r.status >= 500 && r.status < 600 ? ' Server Error:' : '';
+      last = new UrlError(`${r.status}${kind} ${statusText(r.status)} for url: ${url}`, url, r.status);
     } catch (e) {
       last = new UrlError(`${(e as Error).message} for url: ${url}`, url);
     }

@@ -90,7 +90,10 @@ export class UserDataProcessor {
           ctypeOrig = undefined;
           compressed = true;
         } catch (e) {
-          this.warn(`Failed decompressing payload from ${ctypeOrig} of length ${payload.length} due to: ${(e as Error).message}`);
+          // zlib's own words, as Python's zlib.error puts them ("Error -3 while decompressing data: ...")
+          const z = e as Error & { errno?: number };
+          const why = typeof z.errno === 'number' ? `Error ${z.errno} while decompressing data: ${z.message}` : z.message;
+          this.warn(`Failed decompressing payload from ${ctypeOrig} of length ${payload.length} due to: ${why}`);
           continue;
         }
       }
