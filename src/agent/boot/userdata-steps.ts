@@ -6,7 +6,7 @@ import type { Boot } from './boot.js';
 import type { DatasourceData } from '../datasources/types.js';
 import { UserDataProcessor, type UserDataPart } from '../userdata/process.js';
 import { consumeParts, type DataKind } from '../userdata/consume.js';
-import { serializeMultipart } from '../userdata/mime.js';
+import { getHeader, serializeMultipart } from '../userdata/mime.js';
 import { FileSemaphores, PER_INSTANCE } from '../state/semaphores.js';
 import { jsonDumps } from '../state/status.js';
 import { readConf } from '../config/load.js';
@@ -23,6 +23,29 @@ export interface ProcessedData {
 function rawOf(ds: DatasourceData, kind: DataKind): Buffer | unknown[] | string | undefined {
   if (kind === 'userdata') return ds.userdataRaw === undefined ? undefined : Buffer.from(ds.userdataRaw, 'base64');
   return kind === 'vendordata' ? ds.vendordataRaw : ds.vendordata2Raw;
+}
+
+/** Python's int() of a metadata or header value, or undefined (util.safe_int). */
+function safeInt(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : undefined;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && /^\s*[+-]?\d+(_\d+)*\s*$/.test(v)) return Number.parseInt(v.replace(/_/g, ''), 10);
+  return undefined;
+}
+
+/**
+ * cloud-init's launch_index filter (get_userdata(apply_filter=True)): when the datasource knows
+ * this machine's launch index, parts whose Launch-Index header names another one are not consumed.
+ */
+export function filterLaunchIndex(boot: Pick<Boot, 'host'>, ds: DatasourceData, parts: UserDataPart[]): UserDataPart[] {
+  const wanted = safeInt(ds.launchIndex ?? ds.metadata['launch-index']);
+  if (wanted === undefined) return parts;
+  const kept = parts.filter((p) => {
+    const li = getHeader(p.headers, 'Launch-Index');
+    return li === undefined || safeInt(li) === wanted;
+  });
+  boot.host.log.log('DEBUG', 'launch_index', `Discarding ${parts.length - kept.length} multipart messages which do not match launch index ${wanted}`);
+  return kept;
 }
 
 function isEmpty(raw: Buffer | unknown[] | string | undefined): boolean {
@@ -78,7 +101,7 @@ export async function consumeData(boot: Boot, processed: ProcessedData): Promise
       boot.host.log.log('DEBUG', 'stages', 'allow_userdata = False: discarding user-data');
       return;
     }
-    await consumeParts({ host: boot.host, paths: boot.paths, iid: boot.iid, kind: 'userdata' }, processed.userdata);
+    await consumeParts({ host: boot.host, paths: boot.paths, iid: boot.iid, kind: 'userdata' }, filterLaunchIndex(boot, ds, processed.userdata));
   });
   for (const [kind, cfgName, ev] of [
     ['vendordata', 'vendor_data', 'consume-vendor-data'],

@@ -468,6 +468,8 @@ async function fetchEc2(ctx: DatasourceContext, cloud: Ec2CloudName): Promise<Da
   const az = cloud === 'aws' ? (str(identityDoc.availabilityZone) ?? str(placement['availability-zone'])) : str(placement['availability-zone']);
   const region = cloud === 'aws' ? (str(identityDoc.region) ?? (az ? az.slice(0, -1) : undefined)) : az ? az.slice(0, -1) : undefined;
 
+  const li = metadata['ami-launch-index'];
+  const launchIndex = typeof li === 'string' && /^\s*[+-]?\d+\s*$/.test(li) ? Number.parseInt(li, 10) : undefined;
   const className = ctx.stage === 'local' ? 'DataSourceEc2Local' : 'DataSourceEc2';
   const crawled: Dict = { 'meta-data': metadata, _metadata_api_version: c.version };
   if (c.identity) crawled.dynamic = { 'instance-identity': toCiJson(c.identity) };
@@ -484,6 +486,7 @@ async function fetchEc2(ctx: DatasourceContext, cloud: Ec2CloudName): Promise<Da
     userdataRaw: c.userdata.toString('base64'),
     crawled,
     checkInstanceId: 'none',
+    ...(launchIndex !== undefined ? { launchIndex } : {}),
     ...(az !== undefined ? { availabilityZone: az } : {}),
     ...(region !== undefined ? { region } : {}),
   };

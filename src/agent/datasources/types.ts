@@ -50,6 +50,8 @@ export interface DatasourceData {
   /** The availability zone and region where the datasource knows them (cloud-init's ds properties). */
   availabilityZone?: string;
   region?: string;
+  /** ds.launch_index: user-data parts whose Launch-Index names another are not consumed (absent: metadata 'launch-index'). */
+  launchIndex?: number;
   /**
    * cloud-init's default_update_events for the network scope ('boot-new-instance', 'boot',
    * 'boot-legacy'); absent: boot-new-instance only. The user's `updates: {network: ...}` overrides it.
