@@ -48,8 +48,18 @@ function tempDir(prefix, mode = 0o700) {
   dirs.push(d);
   return d;
 }
+// A child's own children too (nginx's workers): a parent that dies first would leave them running.
+function killTree(pid, signal) {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  for (const child of r.stdout.trim().split('\n').filter(Boolean).map(Number)) killTree(child, 'SIGKILL');
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}
 function cleanup() {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) killTree(c.pid, 'SIGTERM');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 process.on('exit', cleanup);

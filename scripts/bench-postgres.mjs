@@ -55,8 +55,19 @@ function tempDir(prefix, mode = 0o700) {
   dirs.push(d);
   return d;
 }
+// A child's own children first (nginx's workers, kindling's cluster workers): killing only the
+// parent would leave them running, orphaned, and still holding their ports and CPU.
+function killTree(pid, signal) {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  for (const child of r.stdout.trim().split('\n').filter(Boolean).map(Number)) killTree(child, 'SIGKILL');
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}
 function cleanup() {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) killTree(c.pid, 'SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 process.on('exit', cleanup);

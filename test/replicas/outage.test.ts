@@ -45,6 +45,10 @@ test('PostgreSQL restart: replicas serve throughout, report degraded, refuse wri
       assert.match(w.json.error.message, /the store postgres:\/\/.* is unavailable \(.+\); retry when it is back/);
       assert.equal(w.headers['retry-after'], '5');
       assert.equal((await api(a, 'POST', '/v1/instances', loopbackInstance())).status, 503);
+      // the guest's password POST is a write too: 503 (retryable), not a 500
+      const pw = await fetch(`${a.guest}/openstack/latest/password`, { method: 'POST', body: 'secret', signal: AbortSignal.timeout(15_000) });
+      assert.equal(pw.status, 503);
+      assert.match(await pw.text(), /unavailable/i);
       const down = Math.round(performance.now() - t0);
 
       pgCtl('start');

@@ -5,6 +5,7 @@ import {
   META_DATA, openstackContent, openstackFile, openstackFileNames, PASSWORD, TEXT_PLAIN,
 } from '../../wire/openstack/tree.js';
 import { atLeast, GRIZZLY, openstackVersionListing, resolveOpenstackVersion, utcDate, type OpenstackVersion } from '../../wire/openstack/versions.js';
+import { KindlingError } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 import { errorReply, makeReply, PASSWORD_CONTENT_TYPE, type Reply } from '../guest/reply.js';
 import type { RenderContext } from '../guest/render-context.js';
@@ -17,6 +18,7 @@ const METHODS = errorReply(400, 'GET and POST only are supported.');
 const CONFLICT = errorReply(409);
 const NOT_UTF8 = errorReply(400, 'The password must be UTF-8 text.');
 const GONE = errorReply(400, 'Instance not found.');
+const STORE_UNAVAILABLE = errorReply(503, 'The registry is unavailable; retry later.', ['Retry-After', '5']);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class OpenstackRoutes {
@@ -51,7 +53,14 @@ export class OpenstackRoutes {
     } catch {
       return NOT_UTF8;
     }
-    const r = await this.registry.guestSetPassword(view.uuid, text);
+    let r: Awaited<ReturnType<Registry['guestSetPassword']>>;
+    try {
+      r = await this.registry.guestSetPassword(view.uuid, text);
+    } catch (e) {
+      // the store is away (an outage): the guest may retry, as cloud-init's password poster does
+      if (e instanceof KindlingError && e.status === 503) return STORE_UNAVAILABLE;
+      throw e;
+    }
     if (r === 'conflict') return CONFLICT;
     if (r === 'not_found') return GONE;
     return EMPTY_PASSWORD;

@@ -70,7 +70,7 @@ export class PostgresStore extends SqlStore {
 
   /**
    * One snapshot through a cursor: the server reads the table in its own order (no sort, no index
-   * walk) and hands it over in batches, while this process converts the previous one.
+   * walk) and hands it over in batches, the next one while this process converts the last.
    */
   override loadStored(page: (instances: StoredInstance[]) => void): Promise<void> {
     return this.guard(() =>
@@ -79,10 +79,16 @@ export class PostgresStore extends SqlStore {
         .setIsolationLevel('repeatable read')
         .execute(async (trx) => {
           await sql`DECLARE kindling_load NO SCROLL CURSOR FOR SELECT * FROM instances`.execute(trx);
+          const fetch = () => sql<InstancesTable>`FETCH ${sql.raw(String(this.pageSize))} FROM kindling_load`.execute(trx);
+          // the next batch is asked for before this one is converted: the server reads and sends
+          // it meanwhile (the connection queues the query)
+          let next = fetch();
           for (;;) {
-            const { rows } = await sql<InstancesTable>`FETCH ${sql.raw(String(this.pageSize))} FROM kindling_load`.execute(trx);
+            const { rows } = await next;
+            const more = rows.length === this.pageSize;
+            if (more) next = fetch();
             if (rows.length > 0) page(rows.map(storedFromRow));
-            if (rows.length < this.pageSize) break;
+            if (!more) break;
           }
           await sql`CLOSE kindling_load`.execute(trx);
         }),
