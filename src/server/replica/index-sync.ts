@@ -163,6 +163,12 @@ export class IndexSync implements ChangeWatcher {
 
   private async catchUp(): Promise<void> {
     const cs = await this.store.changesSince(this.revision);
+    if (!cs.complete) {
+      // deletions this far back were purged: only a full comparison finds them
+      this.log(`revision ${this.revision} is older than the deletions the store keeps: resynchronising`);
+      this.schedule('resync');
+      return;
+    }
     for (const i of cs.upserts) {
       const cur = this.index.byUuid(i.uuid);
       if (!cur || cur.revision < i.revision) this.index.upsert(i);

@@ -204,6 +204,27 @@ export function storeConformance(adapter: string, open: () => Promise<StoreHarne
       for (const s of got.values()) assert.deepEqual(JSON.parse(toStored(fromStored(s)).doc), JSON.parse(s.doc));
     });
 
+    withStore('deletion records are purged past the window; changesSince from before it says incomplete', async ({ store }) => {
+      const [a, b, c] = [instanceData(), instanceData(), instanceData()];
+      for (const d of [a, b, c]) await store.create(d);
+      const before = await store.revision();
+      await store.delete(a.uuid);
+      const afterA = await store.revision();
+      assert.equal((await store.status()).tombstones, 1);
+      assert.deepEqual((await store.changesSince(before)).deleted, [a.uuid]);
+      // a window of one revision: deleting b purges a's record
+      (store as unknown as { tombstoneWindow: number }).tombstoneWindow = 1;
+      await store.delete(b.uuid);
+      assert.equal((await store.status()).tombstones, 1);
+      const old = await store.changesSince(before);
+      assert.equal(old.complete, false);
+      assert.equal(old.revision, await store.revision());
+      const recent = await store.changesSince(afterA);
+      assert.equal(recent.complete, true);
+      assert.deepEqual(recent.deleted, [b.uuid]);
+      assert.equal((await store.changesSince(await store.revision())).complete, true);
+    });
+
     withStore('guest password: set once, 409 after, cleared by the operator', async ({ store }) => {
       const a = instanceData();
       await store.create(a);

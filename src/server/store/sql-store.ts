@@ -21,6 +21,15 @@ type Trx = Transaction<StoreTables>;
 /** Rows per multi-row statement: well inside both engines' bound-parameter limits. */
 const CHUNK = 500;
 
+/**
+ * Deletion records are kept for this many revisions, then purged: a replica that follows the
+ * change feed is seconds behind, and one further behind than this resynchronises instead
+ * (changesSince says so). Bounds the table on a fleet that churns instances.
+ */
+export const TOMBSTONE_WINDOW = 100_000;
+/** The counter holding the highest revision of any purged deletion record. */
+const PURGED = 'tombstones_purged';
+
 /** Thrown inside a transaction to roll it back and still return a value. */
 class Rollback<T> {
   constructor(readonly value: T) {}
@@ -32,6 +41,8 @@ export abstract class SqlStore implements Store {
   protected abstract readonly migrations: Record<string, Migration>;
   /** Rows per page when streaming every instance. */
   protected pageSize = 1000;
+  /** See TOMBSTONE_WINDOW (tests make it small). */
+  tombstoneWindow = TOMBSTONE_WINDOW;
 
   /** Runs one store operation; adapters turn their engine's outage errors into 503s here. */
   protected abstract guard<T>(op: () => Promise<T>): Promise<T>;
@@ -212,8 +223,23 @@ export abstract class SqlStore implements Store {
         .values({ uuid, revision })
         .onConflict((oc) => oc.column('uuid').doUpdateSet({ revision }))
         .execute();
+      await this.purgeTombstones(trx, revision - this.tombstoneWindow);
       return true;
     });
+  }
+
+  /** Drops deletion records at or below `horizon`, noting the newest dropped (see changesSince). */
+  private async purgeTombstones(trx: Trx, horizon: number): Promise<void> {
+    if (horizon <= 0) return;
+    const newest = await trx.selectFrom('tombstones').select((eb) => eb.fn.max('revision').as('r')).where('revision', '<=', horizon).executeTakeFirst();
+    if (newest?.r === null || newest?.r === undefined) return;
+    await trx.deleteFrom('tombstones').where('revision', '<=', horizon).execute();
+    const value = Number(newest.r);
+    await trx
+      .insertInto('counters')
+      .values({ name: PURGED, value })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+      .execute();
   }
 
   setPassword(uuid: string, password: string | null, opts: { onlyIfUnset: boolean }): Promise<PasswordResult> {
@@ -302,9 +328,11 @@ export abstract class SqlStore implements Store {
         .setIsolationLevel('repeatable read')
         .execute(async (trx) => {
           const now = await trx.selectFrom('counters').select('value').where('name', '=', 'revision').executeTakeFirstOrThrow();
+          const purged = await trx.selectFrom('counters').select('value').where('name', '=', PURGED).executeTakeFirst();
+          if (purged && Number(purged.value) > revision) return { revision: Number(now.value), upserts: [], deleted: [], complete: false };
           const rows = await trx.selectFrom('instances').selectAll().where('revision', '>', revision).orderBy('revision').execute();
           const gone = await trx.selectFrom('tombstones').select('uuid').where('revision', '>', revision).orderBy('revision').execute();
-          return { revision: Number(now.value), upserts: rows.map(fromRow), deleted: gone.map((g) => g.uuid) };
+          return { revision: Number(now.value), upserts: rows.map(fromRow), deleted: gone.map((g) => g.uuid), complete: true };
         }),
     );
   }

@@ -39,6 +39,11 @@ export interface ChangeSet {
   revision: number;
   upserts: Instance[];
   deleted: string[];
+  /**
+   * False when deletions after the asked revision may be missing: their records were purged (the
+   * store keeps the deletions of a window of recent revisions). The caller resynchronises then.
+   */
+  complete: boolean;
 }
 
 /** What `kindling db status` reports. */
