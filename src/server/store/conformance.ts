@@ -378,6 +378,14 @@ export async function addressColumnUpgrade(db: Kysely<any>, migrations: Record<s
     const got = new Map<string, string[]>();
     await store.loadStored((page) => page.forEach((s) => got.set(s.uuid, [...s.addresses].sort())));
     assert.deepEqual(got, new Map([[a, ['10.9.0.1', 'fa:16:3e:09:00:01']], [b, []]]));
+    // a kindling from before 0002 still running (a rolling upgrade) writes rows without the column:
+    // the load takes their addresses from the record
+    const c = randomUUID();
+    await db.insertInto('instances').values({ ...row(c), doc: JSON.stringify({ addresses: [{ ip: '10.9.0.3', mac: 'fa:16:3e:09:00:03' }] }) }).execute();
+    await db.insertInto('instance_addresses').values([{ address: '10.9.0.3', uuid: c }, { address: 'fa:16:3e:09:00:03', uuid: c }]).execute();
+    const again = new Map<string, string[]>();
+    await store.loadStored((page) => page.forEach((s) => again.set(s.uuid, [...s.addresses].sort())));
+    assert.deepEqual(again.get(c), ['10.9.0.3', 'fa:16:3e:09:00:03']);
   } finally {
     await store.close();
   }

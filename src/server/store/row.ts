@@ -52,8 +52,18 @@ export function storedFromRow(row: InstancesTable): StoredInstance {
     created_at: row.created_at,
     updated_at: row.updated_at,
     revision: Number(row.revision),
-    addresses: row.addresses === '' ? [] : row.addresses.split(' '),
+    addresses: row.addresses ? row.addresses.split(' ') : docAddressKeys(row.doc),
   };
+}
+
+/**
+ * An empty address column means no addresses, or a row written by a kindling from before the
+ * column (a replica not yet upgraded, in a rolling upgrade, leaves it at its default): the record
+ * itself says which (one parse, only for such rows).
+ */
+function docAddressKeys(doc: string): string[] {
+  const parsed = JSON.parse(doc) as Partial<Pick<InstanceData, 'addresses'>>;
+  return uniqueAddressKeys({ addresses: parsed.addresses ?? [] });
 }
 
 /** The stored form of a record the registry or a change set handed over parsed. */
