@@ -10,7 +10,7 @@ import { api, BIN, cleanup, loopbackSeed, serveFails, startService } from './har
 test('--help documents every option', () => {
   const r = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
-  for (const opt of ['--listen', '--control-listen', '--db', '--state-dir', '--control-token-file', '--dhcp-domain', '--vendor-data', '--access-log', '--pid-file', '--config', '--trusted-proxy', '--proxy-secret-file', '--rate-limit', '--rate-limit-burst', '--region', '--imds-token-key-file']) {
+  for (const opt of ['--listen', '--control-listen', '--db', '--state-dir', '--control-token-file', '--dhcp-domain', '--vendor-data', '--access-log', '--pid-file', '--config', '--trusted-proxy', '--proxy-secret-file', '--rate-limit', '--rate-limit-burst', '--view-cache', '--region', '--imds-token-key-file']) {
     assert.ok(r.stdout.includes(opt), opt);
   }
   assert.match(r.stdout, /KINDLING_LISTEN/);
@@ -53,6 +53,8 @@ test('bad configuration: one clear line on stderr and exit code 2', () => {
     [['--trusted-proxy', 'proxy.example'], {}, /not an IP address or CIDR block/],
     [['--rate-limit', 'fast'], {}, /--rate-limit: "fast" is not a number/],
     [['--rate-limit-burst', '0'], {}, /--rate-limit-burst/],
+    [['--view-cache', '0'], {}, /--view-cache: "0" is not a number from 1/],
+    [[], { KINDLING_VIEW_CACHE: 'many' }, /--view-cache: "many"/],
     [['--region', 'us east'], {}, /not a region name/],
   ];
   for (const [args, env, want] of cases) {
