@@ -233,6 +233,36 @@ test('a service without tokens (PUT 404) is read with v1 off AWS; user-data 404 
   }
 });
 
+test('off AWS, a PUT answered with an empty 200 or a redirect is no token either: v1; a 5xx is retried', async () => {
+  for (const [status, body] of [[200, ''], [301, ''], [405, 'Method Not Allowed']] as const) {
+    const h = createTestHost();
+    try {
+      await plantDmi(h, { product_name: 'OpenStack Nova' });
+      serveEc2(h, 'none');
+      h.fakeHttp.route(`${MD}/latest/api/token`, { status, body });
+      const d = await ec2.fetch(ctxFor(h));
+      assert.ok(d, `${status}: ${h.logger.text()}`);
+      assert.equal(h.fakeHttp.requests.filter((r) => r.method === 'PUT').length, 1, `${status}: one PUT`);
+      assert.ok(h.fakeHttp.requests.every((r) => r.headers?.['x-aws-ec2-metadata-token'] === undefined));
+    } finally {
+      h.cleanup();
+    }
+  }
+  const h = createTestHost();
+  try {
+    await plantDmi(h, { product_name: 'OpenStack Nova' });
+    const { issued } = serveEc2(h, 'required');
+    const inner = h.fakeHttp.fallback as (r: HttpRequest) => any;
+    let puts = 0;
+    h.fakeHttp.fallback = (req) => (req.method === 'PUT' && ++puts === 1 ? { status: 503 } : inner(req));
+    const d = await ec2.fetch(ctxFor(h));
+    assert.ok(d, h.logger.text());
+    assert.equal(issued.length, 1, 'the token of the second try');
+  } finally {
+    h.cleanup();
+  }
+});
+
 test('AWS: no v1 fallback (403 aborts at once), identity document read, instance id and region from it', async () => {
   const h = createTestHost();
   try {

@@ -281,12 +281,15 @@ async function findService(ctx: DatasourceContext, urls: string[], cloud: Ec2Clo
         abort = r.status === 403 ? 'Ec2 IMDS endpoint returned a 403 error. HTTP endpoint is disabled. Aborting.' : 'Fatal error while requesting Ec2 IMDSv2 API tokens';
         throw new Error(`${r.status} for url: ${url}`);
       }
-      if (r.status < 400 || r.status >= 500) {
-        log.log('WARNING', 'url_helper', `Calling '${url}' failed [${elapsed()}]: bad status code [${r.status}]`);
-        throw new Error(`bad status code [${r.status}]`);
+      if (cloud === 'aws' || r.status >= 500) {
+        // AWS always gives a token (an empty answer is retried); a 5xx may pass
+        const why = r.status < 300 ? `empty response [${r.status}]` : `bad status code [${r.status}]`;
+        log.log('WARNING', 'url_helper', `Calling '${url}' failed [${elapsed()}]: ${why}`);
+        throw new Error(why);
       }
-      // an HTTP refusal off AWS: this service has no tokens; read it as cloud-init 22.4 does
-      log.log('DEBUG', LOG, `${base} refused an IMDSv2 token (${r.status}); reading it without one, as cloud-init does on platform ${cloud}`);
+      // off AWS, any other answer (a 4xx refusal, an empty 200, a redirect) means this service has no
+      // tokens: read it as cloud-init 22.4 does on such platforms
+      log.log('DEBUG', LOG, `${base} gave no IMDSv2 token (${r.status}); reading it without one, as cloud-init does on platform ${cloud}`);
       v1.add(base);
     }
     const url = combineUrl(base, MIN_VERSION, 'meta-data/instance-id');
