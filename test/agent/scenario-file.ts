@@ -33,7 +33,10 @@ export interface Expectation {
   /** Which agents it applies to (default: every agent that ran). */
   agents?: AgentName[];
   /** A guest path: /run/... is read from the boot's /run (`boot`, default the last), the rest from the disk. */
-  path: string;
+  path?: string;
+  /** Or a stage of boot `boot` (local, network, config, final) and the most wall time it may take. */
+  stage?: string;
+  max_wall_seconds?: number;
   boot?: number;
   exists?: boolean;
   contains?: string | string[];
@@ -285,6 +288,13 @@ export function checkExpectations(s: ScenarioFile, agent: AgentName, run: RunOut
   for (const e of s.expect ?? []) {
     if (e.agents && !e.agents.includes(agent)) continue;
     const boot = e.boot ?? last;
+    if (e.stage !== undefined) {
+      const st = run.boots[boot - 1]?.stages.find((x) => x.name === e.stage);
+      if (!st) failures.push(`${agent}: no stage ${e.stage} in boot ${boot}`);
+      else if (e.max_wall_seconds !== undefined && st.wallSeconds > e.max_wall_seconds) failures.push(`${agent}: stage ${e.stage} of boot ${boot} took ${st.wallSeconds} s, more than ${e.max_wall_seconds} s`);
+      continue;
+    }
+    assert.ok(e.path, 'an expectation needs a path or a stage');
     const where = `${agent}: ${e.path}${e.path.startsWith('/run') ? ` (boot ${boot})` : ''}`;
     const p = runPath(run, e.path, boot);
     if (e.exists === false) {

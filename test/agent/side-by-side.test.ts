@@ -48,7 +48,8 @@
 //                docs/compatibility.md), so `cloud-init analyze show` is not compared
 //   expect       [{"path": "/guest/path", "exists": bool, "contains": s|[s], "not_contains": s|[s],
 //                "matches": regex, "equals": s, "mode": "0644", "json": {"dotted.key": value},
-//                "boot": N, "agents": [...]}]: checked on each run's end state (/run/... is the /run
+//                "boot": N, "agents": [...]} | {"stage": "network", "boot": N, "max_wall_seconds": S}]:
+//                checked on each run's end state (/run/... is the /run
 //                of boot N, default the last; the rest is the disk, as the last boot left it, also
 //                through symlinks from /run such as /run/cloud-init/status.json)
 // KINDLING_SCENARIOS=name,name runs only those scenarios.

@@ -109,11 +109,14 @@ async function fetchOpenStack(ctx: DatasourceContext): Promise<DatasourceData | 
   let urls = Array.isArray(ctx.dsCfg.metadata_urls) ? ctx.dsCfg.metadata_urls.filter((u): u is string => typeof u === 'string' && u !== '') : [];
   if (urls.length === 0) urls = [DEF_MD_URL];
 
-  // One request, where the service offers it.
+  // One request, where the service offers it. It counts against max_wait: a service that does not
+  // answer costs no more than the configured bound in all (cloud-init's wait covers the same time).
+  const t0 = ctx.host.clock.now();
+  const bundleTimeout = p.maxWait > 0 ? Math.min(p.timeout, p.maxWait) : p.timeout;
   for (const base of urls) {
     const url = combineUrl(base, BUNDLE_PATH);
     try {
-      const r = await ctx.host.http({ url, timeoutMs: Math.max(1, p.timeout) * 1000 });
+      const r = await ctx.host.http({ url, timeoutMs: Math.max(1, bundleTimeout) * 1000 });
       ctx.host.log.log('DEBUG', 'url_helper', `Read from ${url} (${r.status}, ${r.body.length}b) after 1 attempts`);
       if (r.status === 200) {
         const files = decodeBundle(r.body);
@@ -136,7 +139,8 @@ async function fetchOpenStack(ctx: DatasourceContext): Promise<DatasourceData | 
   }
 
   // The standard crawl.
-  const found = await waitForUrl(ctx.host, urls.map((u) => combineUrl(u, 'openstack')), { maxWaitSec: p.maxWait, timeoutSec: p.timeout });
+  const maxWaitSec = p.maxWait > 0 ? Math.max(1, p.maxWait - (ctx.host.clock.now() - t0)) : p.maxWait;
+  const found = await waitForUrl(ctx.host, urls.map((u) => combineUrl(u, 'openstack')), { maxWaitSec, timeoutSec: p.timeout });
   if (!found) {
     ctx.host.log.log('DEBUG', LOG, `Giving up on OpenStack md from ${JSON.stringify(urls.map((u) => combineUrl(u, 'openstack')))}`);
     ctx.host.log.log('WARNING', LOG, 'No active metadata service found');
