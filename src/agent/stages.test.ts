@@ -154,6 +154,29 @@ test('no OpenStack evidence in DMI: fail closed, nothing runs', async () => {
   }
 });
 
+test('metadata service timing out: each stage gives up within max_wait, the bundle request included', async () => {
+  const h = createStageTestHost();
+  try {
+    plantDebianGuest(h);
+    allowGuestTools(h);
+    // every request waits for its whole timeout, then fails (an address that does not answer)
+    // (the test host's clock is a fixed one: sleeping advances it)
+    h.fakeHttp.fallback = async (req) => {
+      await h.clock.sleep(req.timeoutMs ?? 0);
+      throw new Error('timed out');
+    };
+    const t0 = h.clock.now();
+    const codes = await fourStages(h);
+    assert.deepEqual(codes, [0, 0, 0, 0], h.logText());
+    assert.equal(read(h, 'var/lib/cloud/data/instance-id'), 'iid-datasource-none\n');
+    // 90-lab.cfg: max_wait 10, timeout 5; the local and network stages each search once
+    const spent = h.clock.now() - t0;
+    assert.ok(spent <= 2 * 10 + 1, `the searches took ${spent} s of the clock, more than max_wait twice`);
+  } finally {
+    h.cleanup();
+  }
+});
+
 test('metadata service down: falls back to DataSourceNone within the bound, status says so', async () => {
   const h = createStageTestHost();
   try {
