@@ -263,6 +263,36 @@ test('off AWS, a PUT answered with an empty 200 or a redirect is no token either
   }
 });
 
+test('Outscale: listed tags it does not serve are skipped, not fatal; elsewhere a listed leaf that is missing fails the crawl', async () => {
+  for (const [dmi, ok] of [[{ sys_vendor: '3DS Outscale', product_name: '3DS Outscale VM' }, true], [{ product_name: 'OpenStack Nova' }, false]] as const) {
+    const h = createTestHost();
+    try {
+      await plantDmi(h, dmi);
+      serveEc2(h, 'none');
+      const inner = h.fakeHttp.fallback as (r: HttpRequest) => any;
+      h.fakeHttp.fallback = (req) => {
+        const p = new URL(req.url).pathname;
+        if (p === '/2009-04-04/meta-data/') return { status: 200, body: 'instance-id\ntags/' };
+        if (p === '/2009-04-04/meta-data/tags/') return { status: 200, body: 'instance/' };
+        if (p === '/2009-04-04/meta-data/tags/instance/') return { status: 200, body: 'Name' };
+        return inner(req);
+      };
+      const d = await ec2.fetch(ctxFor(h));
+      if (ok) {
+        assert.ok(d, h.logger.text());
+        assert.equal(d.cloudName, 'outscale');
+        assert.deepEqual(d.metadata.tags, { instance: { Name: '(skipped)' } });
+        assert.match(h.logger.text(), /Skipped retrieval of the content of http:\/\/169.254.169.254\/2009-04-04\/meta-data\/tags\/instance\/Name/);
+      } else {
+        assert.equal(d, undefined);
+        assert.match(h.logger.text(), /Failed fetching meta-data\/ from url/);
+      }
+    } finally {
+      h.cleanup();
+    }
+  }
+});
+
 test('AWS: no v1 fallback (403 aborts at once), identity document read, instance id and region from it', async () => {
   const h = createTestHost();
   try {
