@@ -1,6 +1,6 @@
 // A temporary DHCPv4 lease for the local stage, as cloud-init's EphemeralDHCPv4 does: bring the NIC
 // up, ask once with the distro's DHCP client (no hook scripts), apply the address and routes
-// with `ip`, run the crawl, then remove exactly what was added. Skipped when the metadata address
+// with one `ip -batch`, run the crawl, then remove exactly what was added (one more). Skipped when the metadata address
 // is already routable (the network came up earlier, e.g. in an initramfs).
 import type { Host } from '../host/host.js';
 import type { DistroChoice } from '../distros/detect.js';
@@ -57,6 +57,17 @@ export async function hasRouteTo(host: Host, ip: string): Promise<boolean> {
     if (((target & mask) >>> 0) === ((dest & mask) >>> 0)) return true;
   }
   return false;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** True when /proc/net/route (the main table) has an IPv4 default route, as `ip route show 0.0.0.0/0` would list. */
+async function hasDefaultRoute(host: Host): Promise<boolean> {
+  const t = await host.fs.readTextIfExists('/proc/net/route').catch(() => undefined);
+  return (t ?? '').split('\n').slice(1).some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f.length >= 8 && /^0+$/.test(f[1] as string) && /^0+$/.test(f[7] as string);
+  });
 }
 
 async function which(host: Host, name: string): Promise<string | undefined> {
@@ -126,30 +137,42 @@ export async function withEphemeralDhcp<T>(host: Host, distro: DistroChoice, fn:
   const prefix = maskToPrefix(lease.netmask);
   const cidr = `${lease.address}/${prefix}`;
   host.log.log('DEBUG', 'ephemeral', `Received dhcp lease on ${nic} for ${lease.address}/${lease.netmask}`);
-  const undo: string[][] = [];
-  const must = async (argv: string[]) => {
-    const r = await host.run(argv);
-    if (r.code !== 0) throw new NoDhcpLease(`${argv.join(' ')} failed: ${r.stderr.trim()}`);
-  };
+  // the lease's values go into `ip -batch` lines (split on blanks): only plain addresses pass
+  for (const [what, v] of [['address', lease.address], ['router', lease.routers], ['broadcast', lease.broadcast]] as const) {
+    if (v !== undefined && !IPV4.test(v)) throw new NoDhcpLease(`bad ${what} in the lease: ${JSON.stringify(v)}`);
+  }
+  if (!/^[A-Za-z0-9_.:@-]+$/.test(nic)) throw new NoDhcpLease(`bad interface name ${JSON.stringify(nic)}`);
+  // one `ip -batch` for the set-up and one for the teardown (each line as cloud-init's own `ip` calls)
+  const setup: string[] = [];
+  const undo: string[] = [];
+  setup.push(`addr add ${cidr}${lease.broadcast ? ` broadcast ${lease.broadcast}` : ''} dev ${nic}`);
+  undo.unshift(`addr del ${cidr} dev ${nic}`);
+  setup.push(`link set dev ${nic} up`);
+  undo.unshift(`link set dev ${nic} down`);
+  if (lease.routers && !(await hasDefaultRoute(host))) {
+    // a host route to the router first, in case it lies outside the leased subnet
+    setup.push(`route add ${lease.routers} dev ${nic} src ${lease.address}`);
+    undo.unshift(`route del ${lease.routers} dev ${nic} src ${lease.address}`);
+    setup.push(`route add default via ${lease.routers} dev ${nic}`);
+    undo.unshift(`route del default dev ${nic}`);
+  }
+  let done = 0;
   try {
-    const addArgs = ['ip', '-family', 'inet', 'addr', 'add', cidr];
-    if (lease.broadcast) addArgs.push('broadcast', lease.broadcast);
-    await must([...addArgs, 'dev', nic]);
-    undo.unshift(['ip', '-family', 'inet', 'addr', 'del', cidr, 'dev', nic]);
-    await must(['ip', '-family', 'inet', 'link', 'set', 'dev', nic, 'up']);
-    undo.unshift(['ip', '-family', 'inet', 'link', 'set', 'dev', nic, 'down']);
-    if (lease.routers) {
-      const existing = await host.run(['ip', 'route', 'show', '0.0.0.0/0']);
-      if (!existing.stdout.includes('default')) {
-        // a host route to the router first, in case it lies outside the leased subnet
-        await must(['ip', '-4', 'route', 'add', lease.routers, 'dev', nic, 'src', lease.address]);
-        undo.unshift(['ip', '-4', 'route', 'del', lease.routers, 'dev', nic, 'src', lease.address]);
-        await must(['ip', '-4', 'route', 'add', 'default', 'via', lease.routers, 'dev', nic]);
-        undo.unshift(['ip', '-4', 'route', 'del', 'default', 'dev', nic]);
-      }
+    host.log.log('DEBUG', 'ephemeral', `ip -4 -batch: ${setup.join('; ')}`);
+    const r = await host.run(['ip', '-4', '-batch', '-'], { input: `${setup.join('\n')}\n` });
+    if (r.code !== 0) {
+      // ip stops at the first failing line ("Command failed -:N"): the lines before it took effect
+      const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1]);
+      done = Number.isInteger(n) && n >= 1 ? Math.min(n - 1, setup.length) : setup.length;
+      throw new NoDhcpLease(`ip -4 -batch failed at ${setup[done] ?? 'an unknown line'}: ${r.stderr.trim()}`);
     }
+    done = setup.length;
     return await fn();
   } finally {
-    for (const argv of undo) await host.run(argv);
+    const lines = undo.slice(undo.length - done);
+    if (lines.length) {
+      host.log.log('DEBUG', 'ephemeral', `ip -4 -force -batch: ${lines.join('; ')}`);
+      await host.run(['ip', '-4', '-force', '-batch', '-'], { input: `${lines.join('\n')}\n` });
+    }
   }
 }

@@ -35,7 +35,7 @@ export async function extractPhysdevs(host: SysHost, netcfg: Record<string, unkn
   return out;
 }
 
-interface NicState { name: string; mac: string; driver?: string; deviceId?: string; up: boolean; downable: boolean }
+interface NicState { name: string; orig: string; mac: string; driver?: string; deviceId?: string; up: boolean }
 
 async function isUp(host: SysHost, dev: string): Promise<boolean> {
   const state = await readSys(host, dev, 'operstate');
@@ -58,12 +58,15 @@ async function nicsWithAddresses(host: Host): Promise<Set<string>> {
  */
 export async function renameInterfaces(host: Host, renames: Physdev[], log: (m: string) => void): Promise<string[]> {
   if (!renames.length) return [];
-  const withAddr = await nicsWithAddresses(host);
   const cur: NicState[] = [];
   for (const n of await listNics(host)) {
     const up = await isUp(host, n.name);
-    cur.push({ name: n.name, mac: n.mac.toLowerCase(), driver: n.driver, deviceId: n.deviceId, up, downable: !up || !withAddr.has(n.name) });
+    cur.push({ name: n.name, orig: n.name, mac: n.mac.toLowerCase(), driver: n.driver, deviceId: n.deviceId, up });
   }
+  // which NICs held addresses at the start matters only for a rename that has to down an up NIC:
+  // ask `ip` then, once
+  let withAddr: Set<string> | undefined;
+  const downable = async (c: NicState) => !(withAddr ??= await nicsWithAddresses(host)).has(c.orig);
   const byName = () => new Map(cur.map((c) => [c.name, c]));
   const ops: string[][] = [];
   const ups: string[][] = [];
@@ -84,7 +87,7 @@ export async function renameInterfaces(host: Host, renames: Physdev[], log: (m: 
     if (c.name === newName) continue;
     const curOps: string[][] = [];
     if (c.up) {
-      if (!c.downable) {
+      if (!(await downable(c))) {
         errors.push(`[busy] Error renaming mac=${mac} from ${c.name} to ${newName}`);
         continue;
       }
@@ -95,7 +98,7 @@ export async function renameInterfaces(host: Host, renames: Physdev[], log: (m: 
     const target = byName().get(newName);
     if (target) {
       if (target.up) {
-        if (!target.downable) {
+        if (!(await downable(target))) {
           errors.push(`[busy-target] Error renaming mac=${mac} from ${c.name} to ${newName}.`);
           continue;
         }
