@@ -128,6 +128,8 @@ export const DEFAULT_RULES: NormaliseRule[] = [
   // nothing, their set does (checked: the image's python3 orders a set of two keys both ways across runs)
   { name: 'authorized-keys-order', match: /\/\.ssh\/authorized_keys$/, apply: (t) => t.split('\n').filter(Boolean).sort().join('\n') },
   { name: 'python-bytecode', match: /\/__pycache__\//, apply: 'ignore' },
+  // kindling-init's V8 code cache of its bundle (scripts/agent-loader.js): its counterpart of the above
+  { name: 'v8-code-cache', match: /^\/var\/cache\/kindling-init(\/|$)/, apply: 'ignore' },
   // processed user-data/vendor-data: cloud-init wraps parts in MIME with random boundaries
   { name: 'mime-boundaries', match: /\.txt\.i$/, apply: (t) => maskTimestamps(maskMimeBoundaries(t)) },
   // dhclient's DUID is time-based (DUID-LLT), and lease times are wall-clock

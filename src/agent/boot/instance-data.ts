@@ -8,6 +8,7 @@ import type { DatasourceData } from '../datasources/types.js';
 import type { DistroChoice } from '../distros/detect.js';
 import { jsonDumps } from '../state/status.js';
 import { CLOUD_INIT_COMPAT_VERSION } from '../version.js';
+import { os as lazyOs } from '../host/lazy-builtins.js';
 
 export const REDACTED = 'redacted for non-root user';
 const DEFAULT_SENSITIVE = ['merged_cfg', 'security-credentials', 'userdata', 'user-data', 'user_data', 'vendordata', 'vendor-data', 'ds/vendor_data'];
@@ -78,7 +79,7 @@ export interface SysInfo {
 }
 
 export async function systemInfo(host: Host, distro: DistroChoice): Promise<SysInfo> {
-  const os = await import('node:os');
+  const os = lazyOs();
   const rel = distro.osRelease;
   const release = os.release();
   const machine = os.machine ? os.machine() : process.arch;

@@ -2,7 +2,7 @@
 // agent per client, so a metadata crawl reuses its connection; every request has a deadline that
 // covers connecting, waiting and reading the body.
 import type * as Http from 'node:http';
-import { http as loadHttp } from './lazy-builtins.js';
+import { http as loadHttp, https as lazyHttps } from './lazy-builtins.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './host.js';
 
 export interface NodeHttpClient {
@@ -29,7 +29,7 @@ export function nodeHttpClient(userAgent = 'kindling-init'): NodeHttpClient {
     let mod: typeof Http = http;
     let useAgent: unknown = agent;
     if (url.protocol === 'https:') {
-      const https = await import('node:https');
+      const https = lazyHttps();
       mod = https as unknown as typeof Http;
       httpsAgent ??= new https.Agent({ keepAlive: true });
       useAgent = httpsAgent;

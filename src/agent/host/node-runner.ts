@@ -2,6 +2,7 @@
 // caller says the tool handles the root itself, bounded by a timeout, output captured or streamed
 // to the stage's output.
 import { childProcess } from './lazy-builtins.js';
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { Output, RunOptions, RunResult, Runner } from './host.js';
 
@@ -86,7 +87,6 @@ function signalNumber(sig: NodeJS.Signals): number {
 /** Detached commands for Host.background: no stdin, stdout and stderr to a file in the root. */
 export function nodeBackgroundRunner(o: { root: string; resolve: (p: string) => string }): import('./host.js').BackgroundRunner {
   return async (argv, opts) => {
-    const fs = await import('node:fs');
     const useChroot = o.root !== '/';
     const cmd = useChroot ? ['chroot', '--', o.root, ...argv] : argv;
     const fd = fs.openSync(o.resolve(opts.output), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);

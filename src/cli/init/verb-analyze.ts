@@ -1,5 +1,6 @@
 // `analyze {show,blame,dump,boot} [-i INFILE] [-o OUTFILE]`: timings from the event lines of
 // /var/log/cloud-init.log (kindling-init's or cloud-init's own), as cloud-init's analyze prints them.
+import * as fs from 'node:fs';
 import type { Verb } from './args.js';
 import { parseFlags } from './args.js';
 
@@ -22,7 +23,6 @@ const verb: Verb = async (g) => {
     process.stderr.write(`${USAGE}\nanalyze: error: ${p.error ?? `unrecognized arguments: ${p.positional.join(' ')}`}\n`);
     return 2;
   }
-  const fs = await import('node:fs');
   const { loadEvents } = await import('../../agent/analyze/events.js');
   const infile = (p.flags.infile as string | undefined) ?? '/var/log/cloud-init.log';
   const outfile = (p.flags.outfile as string | undefined) ?? '-';

@@ -1,4 +1,6 @@
 // `collect-logs [-v] [-t TARFILE] [-u]`: a tarball of logs and state for a bug report.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Verb } from './args.js';
 
 const USAGE = 'usage: collect-logs [-h] [--verbose] [--tarfile TARFILE] [--include-userdata]';
@@ -29,8 +31,6 @@ const verb: Verb = async (g) => {
       return 2;
     }
   }
-  const fs = await import('node:fs');
-  const path = await import('node:path');
   const { collectLogs } = await import('../../agent/tools/collect-logs.js');
   const { createHost } = await import('../../agent/host/create-host.js');
   const host = createHost(process.env.KINDLING_INIT_ROOT || '/');
