@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Host, HttpRequest, HttpResponse } from './host.js';
 import { RootedFs } from './rooted-fs.js';
 import { RecordingRunner } from './recording-runner.js';
+import { KEYGEN_SCRIPT } from '../ssh/hostkeys.js';
 import { fixedClock } from './clock.js';
 import { MemoryLogger } from './file-logger.js';
 import { MemoryOutput } from './stage-output.js';
@@ -116,6 +117,16 @@ export function createStageTestHost(rootDir?: string): StageTestHost {
     // the way the real wrapper script does (output file, then the .done marker).
     async background(argv, opts) {
       backgroundCalls.push([...argv]);
+      if (argv[0] === '/bin/sh' && argv[1] === '-c' && argv[2] === KEYGEN_SCRIPT) {
+        // the host key script: ssh-keygen per type into the staging directory, then its .done
+        const [dir, ...types] = argv.slice(4) as [string, ...string[]];
+        for (const t of types) {
+          const r = await runner.run(['ssh-keygen', '-t', t, '-N', '', '-f', `${dir}/ssh_host_${t}_key`]);
+          await rfs.writeFile(`${dir}/${t}.out`, r.stdout, { mode: 0o600 });
+          await rfs.writeFile(`${dir}/${t}.done`, `${r.code}\n`, { mode: 0o600 });
+        }
+        return;
+      }
       const sh = argv[0] === '/bin/sh' && argv[1] === '-c';
       const [out, done, ...cmd] = sh ? argv.slice(4) : [opts.output, undefined, ...argv];
       const r = await runner.run(cmd as string[]);

@@ -9,9 +9,12 @@ import type { Host } from '../host/host.js';
 export const KEY_FILE = (t: string) => `/etc/ssh/ssh_host_${t}_key`;
 export const DEFAULT_KEY_TYPES = ['rsa', 'dsa', 'ecdsa', 'ed25519'];
 
-// Runs ssh-keygen with its output in a file, then records its exit status atomically. The script
-// text is constant; paths and key types arrive as arguments, never inside the script.
-const WRAPPER = 'out=$1; done=$2; shift 2; "$@" </dev/null >"$out" 2>&1; echo $? >"$done.tmp" && mv "$done.tmp" "$done"';
+// Runs ssh-keygen for each key type given, all at once (one background process for the agent to
+// start, not one per type), each with its output in a file and its exit status recorded atomically
+// when it ends. The script text is constant; the directory and the (validated) key types arrive as
+// arguments, never inside the script.
+export const KEYGEN_SCRIPT =
+  'dir=$1; shift; for t in "$@"; do (ssh-keygen -t "$t" -N "" -f "$dir/ssh_host_${t}_key" </dev/null >"$dir/$t.out" 2>&1; echo $? >"$dir/$t.done.tmp" && mv "$dir/$t.done.tmp" "$dir/$t.done") & done; wait';
 
 function stagingDir(iid: string): string {
   return `/run/kindling-init/hostkeys/${iid.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
@@ -26,21 +29,24 @@ export async function startHostKeyGeneration(host: Host, iid: string, types: str
   await host.fs.mkdir(dir, { mode: 0o700 });
   const started: string[] = [];
   for (const t of types) {
-    if (!VALID_TYPE.test(t)) continue;
+    if (!VALID_TYPE.test(t) || started.includes(t)) continue;
     if (await host.fs.exists(`${dir}/${t}.started`)) continue;
     try {
       await host.fs.writeFile(`${dir}/${t}.started`, `${process.pid}\n`, { mode: 0o600 });
-      await host.background(['/bin/sh', '-c', WRAPPER, 'sh', `${dir}/${t}.out`, `${dir}/${t}.done`, 'ssh-keygen', '-t', t, '-N', '', '-f', `${dir}/ssh_host_${t}_key`], {
-        output: `${dir}/${t}.log`,
-        env: { LANG: 'C' },
-      });
       started.push(t);
     } catch (e) {
-      await host.fs.remove(`${dir}/${t}.started`);
       host.log.log('DEBUG', 'ssh', `could not start background generation of the ${t} host key: ${(e as Error).message}`);
     }
   }
-  if (started.length) host.log.log('DEBUG', 'ssh', `Generating host keys in the background: ${started.join(', ')}`);
+  if (!started.length) return [];
+  try {
+    await host.background(['/bin/sh', '-c', KEYGEN_SCRIPT, 'sh', dir, ...started], { output: `${dir}/keygen.log`, env: { LANG: 'C' } });
+  } catch (e) {
+    for (const t of started) await host.fs.remove(`${dir}/${t}.started`);
+    host.log.log('DEBUG', 'ssh', `could not start background generation of the ${started.join(', ')} host keys: ${(e as Error).message}`);
+    return [];
+  }
+  host.log.log('DEBUG', 'ssh', `Generating host keys in the background: ${started.join(', ')}`);
   return started;
 }
 
