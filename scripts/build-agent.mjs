@@ -14,7 +14,8 @@ const r = await build({
   format: 'cjs',
   write: false,
   outfile,
-  minify: true,
+  // KINDLING_AGENT_MINIFY=0: readable names, for --cpu-prof of the stages
+  minify: process.env.KINDLING_AGENT_MINIFY !== '0',
   sourcemap: false,
   legalComments: 'none',
   // the lazy built-in loader uses __filename in the bundle and import.meta.url in ESM builds

@@ -17,6 +17,8 @@
 // without the endpoint answers 404 (real Nova does), and the agent falls back to the crawl.
 // Its content is exactly as sensitive as the tree it mirrors (it carries user_data).
 
+import { base64Decode } from '../base64.js';
+
 export const BUNDLE_PATH = '/kindling/v1/bundle';
 export const BUNDLE_FORMAT = 1;
 
@@ -57,7 +59,7 @@ export function decodeBundle(body: Uint8Array): Map<string, Uint8Array> {
     if (typeof s !== 'string') throw new BundleError(`bundle file ${p} is not a base64 string`);
     if (p.startsWith('/') || p.split('/').includes('..')) throw new BundleError(`bundle file path ${p} is not relative`);
     try {
-      out.set(p, Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+      out.set(p, base64Decode(s));
     } catch {
       throw new BundleError(`bundle file ${p} is not valid base64`);
     }

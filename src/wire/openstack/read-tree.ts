@@ -4,6 +4,8 @@
 // module holds the version choice, which documents are required, and how each is decoded.
 // Pure: no I/O of its own.
 
+import { base64Decode } from '../base64.js';
+
 /** The dated versions cloud-init 22.4 knows, oldest first; 'latest' is the fallback. */
 export const OPENSTACK_KNOWN_VERSIONS = [
   '2012-08-10', // Folsom
@@ -77,7 +79,7 @@ function jsonOf(path: string, b: Uint8Array, roots: ('object' | 'array' | 'strin
 function b64decodeStrict(s: string): Uint8Array {
   const clean = s.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) throw new Error('Incorrect padding or invalid characters');
-  return Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
+  return base64Decode(clean);
 }
 
 function contentPath(item: Record<string, unknown>): string {
