@@ -133,7 +133,8 @@ export const DEFAULT_RULES: NormaliseRule[] = [
   // processed user-data/vendor-data: cloud-init wraps parts in MIME with random boundaries
   { name: 'mime-boundaries', match: /\.txt\.i$/, apply: (t) => maskTimestamps(maskMimeBoundaries(t)) },
   // dhclient's DUID is time-based (DUID-LLT), and lease times are wall-clock
-  { name: 'dhcp-leases', match: /^\/var\/lib\/dhcp\/[^/]+\.leases$/, apply: (t) => maskTimestamps(t).replace(/default-duid "[^"]*";/g, 'default-duid <duid>;') },
+  // (dhclient escapes a quote byte of the DUID as \", so the string runs to the first unescaped quote)
+  { name: 'dhcp-leases', match: /^\/var\/lib\/dhcp\/[^/]+\.leases$/, apply: (t) => maskTimestamps(t).replace(/default-duid "(?:[^"\\]|\\.)*";/g, 'default-duid <duid>;') },
   // anything else: wall-clock timestamps (e.g. "# Created by cloud-init v. 22.4.2 on <date>" in sudoers.d)
   { name: 'timestamps', match: /./, apply: (t) => maskTempNames(maskTimestamps(t)), quiet: true },
 ];
