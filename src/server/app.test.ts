@@ -140,8 +140,16 @@ test('/kindling/v1/bundle: the whole tree in one request, as the agent reads it'
   assert.notEqual(JSON.parse(Buffer.from(again.get('openstack/latest/meta_data.json')!).toString()).random_seed, JSON.parse(Buffer.from(files.get('openstack/latest/meta_data.json')!).toString()).random_seed);
   assert.equal((await ask('/kindling/v1/bundle', { peer: '10.9.9.9' })).status, 404);
   assert.equal((await ask('/kindling/v1/other')).status, 404);
-  await registry.patch(SEED.uuid, { http_endpoint: 'disabled' });
-  assert.ok(![...decodeBundle((await ask('/kindling/v1/bundle')).body).keys()].some((p) => p.startsWith('ec2/')));
+  const ec2Paths = async () => [...decodeBundle((await ask('/kindling/v1/bundle')).body).keys()].filter((p) => p.startsWith('ec2/'));
+  // IMDSv2 required: the EC2 tree answers only token holders, so the tokenless bundle leaves it out
+  await registry.patch(SEED.uuid, { http_tokens: 'required' });
+  assert.equal((await ask('/latest/meta-data/instance-id')).status, 401);
+  assert.deepEqual(await ec2Paths(), []);
+  assert.equal(Buffer.from(decodeBundle((await ask('/kindling/v1/bundle')).body).get('openstack/latest/user_data')!).toString(), SEED.user_data);
+  await registry.patch(SEED.uuid, { http_tokens: 'optional', http_endpoint: 'disabled' });
+  assert.deepEqual(await ec2Paths(), []);
+  await registry.patch(SEED.uuid, { http_endpoint: 'enabled' });
+  assert.ok((await ec2Paths()).length > 0);
 });
 
 test('a view cache smaller than the fleet: evicted views are rebuilt, and each guest gets only its own data', async () => {

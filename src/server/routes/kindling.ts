@@ -14,8 +14,10 @@ const encoder = new TextEncoder();
 export function bundleBody(view: GuestView, ctx: RenderContext): string {
   const opts = { ...ctx, target: 'service' as const };
   const entries = [
-    // the EC2 side only when the instance's EC2 endpoint is on (its token rules guard the EC2 paths)
-    ...(view.instance.http_endpoint === 'enabled' ? ec2DriveEntries(view.instance, opts) : []),
+    // The EC2 side only when its paths would answer a plain GET: the endpoint on and IMDSv2 tokens
+    // optional. With http_tokens=required the EC2 data is for token holders only, and this one-request
+    // path takes no token, so it must not become a way round the rule (a guest's SSRF-able GET).
+    ...(view.instance.http_endpoint === 'enabled' && view.httpTokens === 'optional' ? ec2DriveEntries(view.instance, opts) : []),
     ...openstackTree(view.instance, opts),
   ];
   const files: Record<string, Uint8Array> = {};
