@@ -27,6 +27,12 @@ export interface WriteOptions {
   mkdirs?: boolean;
 }
 
+/** A file opened read-only: read(offset, length) gives at most length bytes (fewer at the end). */
+export interface RandomReader {
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
 export interface HostFs {
   /** The root this Host is bound to, as a path on the machine running the agent. */
   readonly root: string;
@@ -55,6 +61,11 @@ export interface HostFs {
   /** Missing paths are not an error. A final symlink is removed, not followed. */
   remove(path: GuestPath, opts?: { recursive?: boolean }): Promise<void>;
   rename(from: GuestPath, to: GuestPath): Promise<void>;
+  /**
+   * Opens a file or block device read-only for reads at offsets (a short read at the end), e.g. to
+   * parse a filesystem image in user space. close() must be called.
+   */
+  openRead(path: GuestPath): Promise<RandomReader>;
   /** statvfs of the filesystem holding path: fragment size and free fragments (as root sees them). */
   statfs?(path: GuestPath): Promise<{ frsize: number; bfree: number; blocks: number }>;
   /** The machine path for a guest path, resolved so that it cannot escape the root. */

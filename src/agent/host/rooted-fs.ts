@@ -5,7 +5,7 @@
 // call would cost more than the I/O itself.
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import type { FileStat, GuestPath, HostFs, WriteOptions } from './host.js';
+import type { FileStat, GuestPath, HostFs, RandomReader, WriteOptions } from './host.js';
 
 const MAX_LINKS = 40; // as the kernel's ELOOP limit
 
@@ -108,6 +108,29 @@ export class RootedFs implements HostFs {
 
   async readFile(path: GuestPath): Promise<Buffer> {
     return fs.readFileSync(this.resolve(path));
+  }
+
+  async openRead(path: GuestPath): Promise<RandomReader> {
+    // O_RDONLY only: nothing read this way can be changed through this handle
+    let fd: number | undefined = fs.openSync(this.resolve(path), fs.constants.O_RDONLY);
+    return {
+      async read(offset: number, length: number): Promise<Uint8Array> {
+        if (fd === undefined) throw new Error('read after close');
+        if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new RangeError(`bad read ${offset}+${length}`);
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const n = fs.readSync(fd, buf, got, length - got, offset + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return buf.subarray(0, got);
+      },
+      async close(): Promise<void> {
+        if (fd !== undefined) fs.closeSync(fd);
+        fd = undefined;
+      },
+    };
   }
 
   async readText(path: GuestPath): Promise<string> {
