@@ -6,7 +6,7 @@ import { Paths } from '../state/paths.js';
 import { readBaseConfig, readConf, readKernelCmdline } from '../config/load.js';
 import { mergeManyDicts } from '../config/mergers.js';
 import { chooseDistro, readOsRelease, type DistroChoice } from '../distros/detect.js';
-import type { BootStage, DatasourceContext, DatasourceData } from '../datasources/types.js';
+import type { BootStage, Datasource, DatasourceContext, DatasourceData } from '../datasources/types.js';
 import { DATASOURCES, datasourceByName } from '../datasources/list.js';
 import { Dmi } from '../datasources/dmi.js';
 import { withEphemeralDhcp } from '../datasources/ephemeral-dhcp.js';
@@ -163,11 +163,12 @@ export class Boot {
     // ds-identify and cloud-init's override_ds_detect treat it.
     const real = names.filter((n) => n !== 'None');
     const forced = real.length === 1 ? real[0] : undefined;
-    this.host.log.log('DEBUG', 'sources', `Searching for ${mode} data source in: ${JSON.stringify(candidates.map((c) => `DataSource${c.name}${stage === 'local' && c.name !== 'None' ? 'Local' : ''}`))}`);
+    const clsOf = (c: Datasource) => c.className?.(stage) ?? `DataSource${c.name}${stage === 'local' && c.name !== 'None' ? 'Local' : ''}`;
+    this.host.log.log('DEBUG', 'sources', `Searching for ${mode} data source in: ${JSON.stringify(candidates.map(clsOf))}`);
     for (const p of candidates) {
-      const cls = `DataSource${p.name}${stage === 'local' && p.name !== 'None' ? 'Local' : ''}`;
+      const cls = clsOf(p);
       const got = await this.reporter
-        .event(`search-${p.name}${stage === 'local' && p.name !== 'None' ? 'Local' : ''}`, `searching for ${mode} data from ${cls}`, async (ev) => {
+        .event(`search-${cls.replace(/^DataSource/, '')}`, `searching for ${mode} data from ${cls}`, async (ev) => {
           ev.message = `no ${mode} data found from ${cls}`;
           const ctx = this.dsContext(stage, p.name);
           const detected = forced?.toLowerCase() === p.name.toLowerCase() ? true : await p.detect(ctx);

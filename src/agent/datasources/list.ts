@@ -2,10 +2,12 @@
 // datasource_list in the config chooses which of them are tried, and in which order.
 import type { Datasource } from './types.js';
 import { openStack } from './openstack.js';
+import { configDrive } from './config-drive.js';
+import { noCloud } from './nocloud.js';
 import { noneDatasource } from './none.js';
 import { ec2 } from './ec2.js';
 
-export const DATASOURCES: readonly Datasource[] = [openStack, ec2, noneDatasource];
+export const DATASOURCES: readonly Datasource[] = [noCloud, configDrive, openStack, ec2, noneDatasource];
 
 export function datasourceByName(name: string): Datasource | undefined {
   const n = name.replace(/^DataSource/, '');

@@ -81,6 +81,8 @@ export interface Datasource {
   name: string;
   /** Stages it can be found in: 'local' needs no network (or brings up its own ephemeral one). */
   stages: readonly BootStage[];
+  /** cloud-init's class name in a stage (default DataSource<name>, with Local in the local stage). */
+  className?(stage: BootStage): string;
   /** Cheap and fail-closed. */
   detect(ctx: DatasourceContext): Promise<boolean>;
   /** Expensive and bounded; undefined when nothing usable was found (each reason logged). */
