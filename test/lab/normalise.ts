@@ -45,6 +45,14 @@ export function maskTempNames(text: string): string {
   return text.replace(/(\/(?:run\/cloud-init\/)?tmp\/)tmp[a-z0-9_]{8}\b/g, '$1<tmp>');
 }
 
+/**
+ * The loop device behind an image the lab attached (/dev/loopN in str(ds), status.json...): its
+ * number is whichever the host had free, which depends on what else runs, not on the agent.
+ */
+export function maskLoopDevices(text: string): string {
+  return text.replace(/\/dev\/loop\d+\b/g, '/dev/loop<N>');
+}
+
 /** MIME multipart boundaries are random: every boundary="X" value, and its uses, become <boundary>. */
 export function maskMimeBoundaries(text: string): string {
   let out = text;
@@ -61,7 +69,7 @@ export function normaliseJson(text: string): string {
   try {
     data = JSON.parse(text);
   } catch {
-    return maskTimestamps(text);
+    return maskLoopDevices(maskTimestamps(text));
   }
   const walk = (v: unknown, key?: string): unknown => {
     if (key && RANDOM_KEYS.has(key) && v !== null) return '<random>';
@@ -70,7 +78,7 @@ export function normaliseJson(text: string): string {
     if (v && typeof v === 'object') {
       return Object.fromEntries(Object.keys(v).sort().map((k) => [k, walk((v as Record<string, unknown>)[k], k)]));
     }
-    return typeof v === 'string' ? maskTempNames(maskTimestamps(v)) : v;
+    return typeof v === 'string' ? maskLoopDevices(maskTempNames(maskTimestamps(v))) : v;
   };
   return JSON.stringify(walk(data), null, 1);
 }
@@ -136,7 +144,7 @@ export const DEFAULT_RULES: NormaliseRule[] = [
   // (dhclient escapes a quote byte of the DUID as \", so the string runs to the first unescaped quote)
   { name: 'dhcp-leases', match: /^\/var\/lib\/dhcp\/[^/]+\.leases$/, apply: (t) => maskTimestamps(t).replace(/default-duid "(?:[^"\\]|\\.)*";/g, 'default-duid <duid>;') },
   // anything else: wall-clock timestamps (e.g. "# Created by cloud-init v. 22.4.2 on <date>" in sudoers.d)
-  { name: 'timestamps', match: /./, apply: (t) => maskTempNames(maskTimestamps(t)), quiet: true },
+  { name: 'timestamps', match: /./, apply: (t) => maskLoopDevices(maskTempNames(maskTimestamps(t))), quiet: true },
 ];
 
 /** Verifies crypt(3) hashes with the image's own python3 (crypt), run chrooted in a read-only image. */
