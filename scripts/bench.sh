@@ -9,5 +9,7 @@ npm run --silent build
 node scripts/bench-metadata.mjs "$@"
 # building one instance's config drive against genisoimage (and vfat against mkfs.fat + mcopy) (issue 7)
 node scripts/bench/config-drive.mjs
+# kindling-init finding and reading a NoCloud seed / config drive in user space, against blkid + mount (issue 5)
+node scripts/bench/seed-media.mjs --markdown docs/benchmarks.md
 # kindling replicas on the PostgreSQL store at 100,000 instances, against nginx (issue 8)
 node scripts/bench-postgres.mjs
