@@ -357,3 +357,21 @@ test('ConfigDrive: another filesystem labelled config-2 is mounted read-only in 
     assert.equal(await h.fs.exists(mnt), false, 'the mount point is removed after umount');
     h.runner.verify();
   }));
+
+test('NoCloud: bad network-config YAML is logged and dropped; ENI in meta-data; cloud-name; lxd; a bare s key', () =>
+  withHost(async (h) => {
+    await plant(h, '/var/lib/cloud/seed/nocloud/meta-data', 'instance-id: i1\ncloud-name: MyCloud\nnetwork-interfaces: |\n  auto eth0\n  iface eth0 inet dhcp\n');
+    await plant(h, '/var/lib/cloud/seed/nocloud/user-data', '');
+    await plant(h, '/var/lib/cloud/seed/nocloud/network-config', 'version: [unclosed\n');
+    let d = await found(noCloud, ctx(h));
+    assert.match(h.logger.text(), /Failed loading yaml blob/);
+    assert.deepEqual(d.networkConfig, { format: 'eni', config: 'auto eth0\niface eth0 inet dhcp\n' });
+    assert.equal(d.cloudName, 'mycloud');
+    assert.equal(d.platform, 'nocloud');
+    await plant(h, '/dev/lxd/sock', '');
+    d = await found(noCloud, ctx(h));
+    assert.equal(d.platform, 'lxd');
+    // `s` without a value: not a seed location cloud-init can use; the datasource is not claimed
+    assert.equal(await noCloud.fetch(ctx(h, { cmdline: 'ds=nocloud;s' })), undefined);
+    assert.match(h.logger.text(), /Seed from null not supported/);
+  }));
