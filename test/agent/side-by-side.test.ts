@@ -101,7 +101,9 @@ let completed = 0;
 
 /**
  * `cloud-init analyze show` of the real cloud-init (the image's own, chrooted read-only) over a
- * run's /var/log/cloud-init.log, with times masked: the events it finds, in order.
+ * run's /var/log/cloud-init.log, with times masked: the events it finds, in order. Loop device
+ * numbers are masked too: the lab attaches images through the host's loop devices, whose numbers
+ * depend on what else runs on the machine (a VM would name the same device every time).
  */
 async function analyze(run: RunOutcome): Promise<string> {
   const rootfs = run.side.lowers[run.side.lowers.length - 1] as string;
@@ -110,7 +112,7 @@ async function analyze(run: RunOutcome): Promise<string> {
     input: log,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
-  return r.stdout.replace(/\d+\.\d+/g, 'N');
+  return r.stdout.replace(/\d+\.\d+/g, 'N').replace(/\/dev\/loop\d+/g, '/dev/loopN');
 }
 
 function describeDiff(d: Difference): string {
