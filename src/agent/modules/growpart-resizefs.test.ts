@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
-import { plantDebianGuest, w } from '../testing/guest-fixture.js';
+import type { StageTestHost } from '../host/test-host.js';
+import { plantDebianGuest, w, withDebianGuest } from '../testing/guest-fixture.js';
 import { moduleContext } from '../testing/module-context.js';
 import { growpart } from './growpart.js';
 import { resizefs } from './resizefs.js';
-
-async function withHost(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
-  const h = createStageTestHost();
-  try {
-    plantDebianGuest(h);
-    await fn(h);
-    h.runner.verify();
-  } finally {
-    h.cleanup();
-  }
-}
 
 /** /dev/vda1 on a planted sysfs: a partition (number 1) of vda (252:0), and the root mount. */
 function plantRootPartition(h: StageTestHost, fstype = 'ext4'): void {
@@ -40,7 +29,7 @@ function node(h: StageTestHost, p: string): void {
 }
 
 test('growpart: dry run then growpart on the root partition, change reported from sysfs sizes', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     plantRootPartition(h);
     node(h, 'dev/vda');
     node(h, 'dev/vda1');
@@ -59,7 +48,7 @@ test('growpart: dry run then growpart on the root partition, change reported fro
 });
 
 test('growpart: nothing to grow (dry run exit 1), not a partition, disabled, no resizer', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     plantRootPartition(h);
     node(h, 'dev/vda');
     node(h, 'dev/vda1');
@@ -76,7 +65,7 @@ test('growpart: nothing to grow (dry run exit 1), not a partition, disabled, no 
     await growpart.run(moduleContext(h, 'growpart', { growpart: { mode: false } }));
     assert.match(h.logText(), /DEPRECATED: growpart mode 'False' is deprecated/);
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     await growpart.run(moduleContext(h, 'growpart', {}));
     assert.match(h.logText(), /growpart unable to find resizer for 'auto': No resizers available/);
     await assert.rejects(growpart.run(moduleContext(h, 'growpart', { growpart: { mode: 'growpart' } })), /mode growpart not available/);
@@ -84,14 +73,14 @@ test('growpart: nothing to grow (dry run exit 1), not a partition, disabled, no 
 });
 
 test('resizefs: resize2fs on the root device; xfs_growfs on the mount point; noblock in the background', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     plantRootPartition(h);
     node(h, 'dev/vda1');
     h.runner.expect(['resize2fs', '/dev/vda1']);
     await resizefs.run(moduleContext(h, 'resizefs', {}));
     assert.match(h.logText(), /Resized root filesystem \(type=ext4, val=True\)/);
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     plantRootPartition(h, 'xfs');
     node(h, 'dev/vda1');
     h.runner.expect(['xfs_growfs', '/']);
@@ -107,12 +96,12 @@ test('resizefs: resize2fs on the root device; xfs_growfs on the mount point; nob
 });
 
 test('resizefs: an overlay root or a missing device is left alone with cloud-init\'s messages', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     await resizefs.run(moduleContext(h, 'resizefs', {}));
     assert.match(h.logText(), /'overlay' doesn't appear to be a valid device path. Trying '\/dev\/overlay'/);
     assert.match(h.logText(), /WARNING\]: Device '\/dev\/overlay' did not exist. cannot resize: dev=overlay mnt_point=\/ path=\//);
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'proc/1/environ', 'container=lxc\0PATH=/bin\0');
     await resizefs.run(moduleContext(h, 'resizefs', {}));
     assert.match(h.logText(), /DEBUG\]: Device '\/dev\/overlay' did not exist in container/);

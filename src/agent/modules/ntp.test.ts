@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
-import { plantDebianGuest, w } from '../testing/guest-fixture.js';
+import type { StageTestHost } from '../host/test-host.js';
+import { plantDebianGuest, w, withDebianGuest } from '../testing/guest-fixture.js';
 import { moduleContext } from '../testing/module-context.js';
 import { ntp, validateClientConfig } from './ntp.js';
 import { generateServerNames } from './ntp-clients.js';
@@ -12,20 +12,10 @@ import { generateServerNames } from './ntp-clients.js';
 // servers and pools lists).
 const TPL = '## template:jinja\n# test template\n{% for pool in pools -%}\npool {{pool}} iburst\n{% endfor %}\n{% for server in servers -%}\nserver {{server}} iburst\n{% endfor %}\n';
 
-async function withHost(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
-  const h = createStageTestHost();
-  try {
-    plantDebianGuest(h);
-    await fn(h);
-    h.runner.verify();
-  } finally {
-    h.cleanup();
-  }
-}
 const read = (h: StageTestHost, p: string) => fs.readFileSync(join(h.rootDir, p), 'utf8');
 
 test('ntp: the installed client is chosen, its config rendered from the image template, the old one kept as .dist, the service reloaded', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'usr/sbin/chronyd', '', 0o755);
     w(h.rootDir, 'etc/cloud/templates/chrony.conf.debian.tmpl', TPL);
     w(h.rootDir, 'etc/chrony/chrony.conf', 'original\n');
@@ -39,7 +29,7 @@ test('ntp: the installed client is chosen, its config rendered from the image te
 });
 
 test('ntp: with no client installed, the preferred one is installed through apt after the update, default pools', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     h.runner.expect((a) => a[0] === 'apt-get' && a.includes('update'));
     h.runner.expect(['apt-get', '--option=Dpkg::Options::=--force-confold', '--option=Dpkg::options::=--force-unsafe-io', '--assume-yes', '--quiet', 'install', 'chrony'], {}, {
       effect: (_a, o) => assert.deepEqual(o.env, { DEBIAN_FRONTEND: 'noninteractive' }),
@@ -52,7 +42,7 @@ test('ntp: with no client installed, the preferred one is installed through apt 
 });
 
 test('ntp: systemd-timesyncd through system_info, a user template, disabled and a bad service', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'lib/systemd/systemd-timesyncd', '', 0o755);
     h.runner.expect(['service', 'systemd-timesyncd', 'restart'], { code: 1, stderr: 'no such service\n' });
     const cfg = { system_info: { ntp_client: 'systemd-timesyncd' }, ntp: { servers: ['a.example'], config: { template: '## template:jinja\nNTP={{ servers|join(",") }}\n' } } };
@@ -64,7 +54,7 @@ test('ntp: systemd-timesyncd through system_info, a user template, disabled and 
 });
 
 test('ntp: built-in timesyncd template when the image has none; a described client must be complete', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'lib/systemd/systemd-timesyncd', '', 0o755);
     h.runner.expect(['service', 'systemd-timesyncd', 'restart']);
     await ntp.run(moduleContext(h, 'ntp', { ntp: { ntp_client: 'systemd-timesyncd', pools: ['p.example'], servers: ['s.example'] } }));
@@ -77,7 +67,7 @@ test('ntp: built-in timesyncd template when the image has none; a described clie
 });
 
 test('ntp on RHEL: dnf installs chrony, chronyd is reloaded with systemctl under systemd', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     fs.mkdirSync(join(h.rootDir, 'run/systemd/system'), { recursive: true });
     w(h.rootDir, 'usr/bin/dnf', '', 0o755);
     h.runner.expect(['dnf', '-y', 'install', 'chrony']);

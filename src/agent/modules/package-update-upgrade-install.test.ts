@@ -2,27 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
-import { plantDebianGuest, w } from '../testing/guest-fixture.js';
+import { plantDebianGuest, w, withDebianGuest } from '../testing/guest-fixture.js';
 import { moduleContext } from '../testing/module-context.js';
 import { packageUpdateUpgradeInstall } from './package-update-upgrade-install.js';
 import { expandPackageList } from '../distros/packages.js';
 
 const APT = ['apt-get', '--option=Dpkg::Options::=--force-confold', '--option=Dpkg::options::=--force-unsafe-io', '--assume-yes', '--quiet'];
 
-async function withHost(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
-  const h = createStageTestHost();
-  try {
-    plantDebianGuest(h);
-    await fn(h);
-    h.runner.verify();
-  } finally {
-    h.cleanup();
-  }
-}
-
 test('packages on Debian: update once, dist-upgrade, install with versions, eatmydata when present', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'usr/bin/eatmydata', '', 0o755);
     h.runner.expect(['eatmydata', ...APT, 'update']);
     h.runner.expect(['eatmydata', ...APT, 'dist-upgrade']);
@@ -34,7 +22,7 @@ test('packages on Debian: update once, dist-upgrade, install with versions, eatm
 });
 
 test('packages: a failed step is logged, the rest still run, the module fails with the last error; apt_* spellings', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     h.runner.expect([...APT, 'update'], { code: 100 });
     h.runner.expect([...APT, 'install', 'missing-pkg'], { code: 100 });
     await assert.rejects(packageUpdateUpgradeInstall.run(moduleContext(h, 'p', { apt_update: true, packages: 'missing-pkg' })), /Command: \['apt-get'.*'install', 'missing-pkg'\]\nExit code: 100/s);
@@ -45,7 +33,7 @@ test('packages: a failed step is logged, the rest still run, the module fails wi
 });
 
 test('packages: system_info overrides of the apt command and upgrade subcommand; reboot when required', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     const si = { system_info: { apt_get_command: ['apt-get', '-q'], apt_get_upgrade_subcommand: 'upgrade', apt_get_wrapper: { enabled: false } } };
     h.runner.expect(['apt-get', '-q', 'update']);
     h.runner.expect(['apt-get', '-q', 'upgrade'], {}, { effect: () => w(h.rootDir, 'var/run/reboot-required', '') });
@@ -56,7 +44,7 @@ test('packages: system_info overrides of the apt command and upgrade subcommand;
 });
 
 test('packages on RHEL: dnf makecache once per instance, then install with name-version; yum -t without dnf', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'usr/bin/dnf', '', 0o755);
     h.runner.expect(['dnf', '-y', 'makecache']);
     h.runner.expect(['dnf', '-y', 'install', 'vim', 'git-2.39']);

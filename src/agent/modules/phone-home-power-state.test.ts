@@ -6,24 +6,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
-import { plantDebianGuest, w } from '../testing/guest-fixture.js';
+import { plantDebianGuest, w, withDebianGuest } from '../testing/guest-fixture.js';
 import { moduleContext, testDatasource } from '../testing/module-context.js';
 import { phoneHome, formEncode } from './phone-home.js';
 import { powerStateChange, loadPowerState } from './power-state-change.js';
 
-async function withHost(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
-  const h = createStageTestHost();
-  try {
-    plantDebianGuest(h);
-    await fn(h);
-    h.runner.verify();
-  } finally {
-    h.cleanup();
-  }
-}
-
 test('phone_home posts the form cloud-init posts, with N/A for missing keys and $INSTANCE_ID in the URL', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'etc/ssh/ssh_host_ed25519_key.pub', 'ssh-ed25519 AAAA root@vm\n');
     w(h.rootDir, 'etc/ssh/ssh_host_rsa_key.pub', 'ssh-rsa BBBB+/= root@vm\n');
     const ds = testDatasource('OpenStack', { 'local-hostname': 'vm1.example.org' });
@@ -41,7 +30,7 @@ test('phone_home posts the form cloud-init posts, with N/A for missing keys and 
 });
 
 test('phone_home retries `tries` times on any failure, then logs and carries on', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     h.fakeHttp.route('http://phone.example/x', { status: 404 });
     await phoneHome.run(moduleContext(h, 'phone-home', { phone_home: { url: 'http://phone.example/x', post: ['instance_id', 'nope'], tries: 3 } }));
     assert.equal(h.fakeHttp.requests.length, 3);
@@ -65,7 +54,7 @@ test('power_state: the shutdown command cloud-init builds, and its refusals', ()
 });
 
 test('power_state_change starts the waiter in the background; a false condition or bad config does nothing', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     const started: string[][] = [];
     const ctx = moduleContext(h, 'power-state-change', { power_state: { mode: 'reboot', message: 'rebooting now', condition: ['test', '-f', '/x'] } });
     fs.mkdirSync(join(h.rootDir, `proc/${process.pid}`), { recursive: true });

@@ -3,44 +3,34 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
-import { plantDebianGuest, w } from '../testing/guest-fixture.js';
+import type { StageTestHost } from '../host/test-host.js';
+import { plantDebianGuest, w, withDebianGuest } from '../testing/guest-fixture.js';
 import { moduleContext } from '../testing/module-context.js';
 import { disableEc2Metadata } from './disable-ec2-metadata.js';
 import { rsyslog, remoteLine, loadRsyslogConfig } from './rsyslog.js';
 import { caCerts } from './ca-certs.js';
 
-async function withHost(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
-  const h = createStageTestHost();
-  try {
-    plantDebianGuest(h);
-    await fn(h);
-    h.runner.verify();
-  } finally {
-    h.cleanup();
-  }
-}
 const read = (h: StageTestHost, p: string) => fs.readFileSync(join(h.rootDir, p), 'utf8');
 const exe = (h: StageTestHost, p: string) => w(h.rootDir, p, '#!/bin/sh\n', 0o755);
 
 test('disable_ec2_metadata: a prohibit route with ip, the route command without it, nothing when off', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     exe(h, 'usr/sbin/ip');
     h.runner.expect(['ip', 'route', 'add', 'prohibit', '169.254.169.254']);
     await disableEc2Metadata.run(moduleContext(h, 'disable_ec2_metadata', { disable_ec2_metadata: true }));
     await disableEc2Metadata.run(moduleContext(h, 'disable_ec2_metadata', { disable_ec2_metadata: 'no' }));
     assert.match(h.logText(), /disabling the ec2 route not enabled/);
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     exe(h, 'sbin/ifconfig');
     h.runner.expect(['route', 'add', '-host', '169.254.169.254', 'reject']);
     await disableEc2Metadata.run(moduleContext(h, 'disable_ec2_metadata', { disable_ec2_metadata: 'yes' }));
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     await disableEc2Metadata.run(moduleContext(h, 'disable_ec2_metadata', { disable_ec2_metadata: true }));
     assert.match(h.logText(), /ERROR\]: Neither "route" nor "ip" command found/);
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     exe(h, 'usr/sbin/ip');
     h.runner.expect(['ip', 'route', 'add', 'prohibit', '169.254.169.254'], { code: 2, stderr: 'RTNETLINK answers: File exists\n' });
     await assert.rejects(disableEc2Metadata.run(moduleContext(h, 'disable_ec2_metadata', { disable_ec2_metadata: true })), /Command: \['ip', 'route', 'add', 'prohibit', '169.254.169.254'\]\nExit code: 2/);
@@ -58,7 +48,7 @@ test('rsyslog remotes: cloud-init forwarding lines', () => {
 });
 
 test('rsyslog: configs and remotes written to the drop-in dir, first write truncates, then reload', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'etc/rsyslog.d/20-cloud-config.conf', 'stale\n', 0o600);
     h.runner.expect(['service', 'rsyslog', 'restart']);
     const cfg = {
@@ -77,7 +67,7 @@ test('rsyslog: configs and remotes written to the drop-in dir, first write trunc
 });
 
 test('rsyslog: legacy list form, custom dir and reload command; a failed reload is only a warning', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     h.runner.expect(['service', 'rsyslog', 'restart']);
     h.runner.expect(['/usr/local/bin/reload-syslog'], { code: 1 });
     await rsyslog.run(moduleContext(h, 'rsyslog', { rsyslog: ['a.* b'], rsyslog_dir: '/etc/syslog.d' }));
@@ -90,7 +80,7 @@ test('rsyslog: legacy list form, custom dir and reload command; a failed reload 
 });
 
 test('ca_certs: certificates added to the Debian bundle list, defaults removed on request', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'etc/ca-certificates.conf', '# comment\nmozilla/A.crt\n\ncloud-init-ca-certs.crt\nmozilla/B.crt\n');
     w(h.rootDir, 'usr/share/ca-certificates/mozilla/A.crt', 'A');
     h.runner.expect(['update-ca-certificates']);
@@ -98,7 +88,7 @@ test('ca_certs: certificates added to the Debian bundle list, defaults removed o
     assert.equal(read(h, 'usr/share/ca-certificates/cloud-init-ca-certs.crt'), '-----BEGIN CERTIFICATE-----\nONE\n-----END CERTIFICATE-----\n\nTWO');
     assert.equal(read(h, 'etc/ca-certificates.conf'), '# comment\nmozilla/A.crt\n\nmozilla/B.crt\ncloud-init-ca-certs.crt\n');
   });
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     w(h.rootDir, 'etc/ca-certificates.conf', 'mozilla/A.crt\n');
     w(h.rootDir, 'usr/share/ca-certificates/mozilla/A.crt', 'A');
     w(h.rootDir, 'etc/ssl/certs/A.pem', 'A');
@@ -112,7 +102,7 @@ test('ca_certs: certificates added to the Debian bundle list, defaults removed o
 });
 
 test('ca_certs on RHEL: an anchor and update-ca-trust; the deprecated key still works', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     h.runner.expect(['update-ca-trust']);
     await caCerts.run(moduleContext(h, 'ca-certs', { 'ca-certs': { trusted: 'ONE' } }, { distro: 'rhel' }));
     assert.equal(read(h, 'usr/share/pki/ca-trust-source/anchors/cloud-init-ca-certs.crt'), 'ONE');

@@ -4,7 +4,7 @@
 // runner (useradd appends to passwd, ssh-keygen writes key files...).
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import type { StageTestHost } from '../host/test-host.js';
+import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
 import type { RunOptions } from '../host/host.js';
 
 export const DEBIAN_CLOUD_CFG = `users:
@@ -229,3 +229,15 @@ export function mode(h: StageTestHost, path: string): number {
 }
 
 export type { RunOptions };
+
+/** Runs fn on a fresh planted Debian guest, checks that every expected command ran, and cleans up. */
+export async function withDebianGuest(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
+  const h = createStageTestHost();
+  try {
+    plantDebianGuest(h);
+    await fn(h);
+    h.runner.verify();
+  } finally {
+    h.cleanup();
+  }
+}

@@ -5,22 +5,12 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createStageTestHost, type StageTestHost } from '../host/test-host.js';
-import { plantDebianGuest, w } from '../testing/guest-fixture.js';
+import type { StageTestHost } from '../host/test-host.js';
+import { plantDebianGuest, w, withDebianGuest } from '../testing/guest-fixture.js';
 import { clean } from './clean.js';
 import { collectLogs } from './collect-logs.js';
 import { tarArchive } from './tar.js';
 
-async function withHost(fn: (h: StageTestHost) => Promise<void>): Promise<void> {
-  const h = createStageTestHost();
-  try {
-    plantDebianGuest(h);
-    await fn(h);
-    h.runner.verify();
-  } finally {
-    h.cleanup();
-  }
-}
 const has = (h: StageTestHost, p: string) => fs.existsSync(join(h.rootDir, p)) || !!fs.lstatSync(join(h.rootDir, p), { throwIfNoEntry: false });
 
 function plantState(h: StageTestHost): void {
@@ -39,7 +29,7 @@ function plantState(h: StageTestHost): void {
 }
 
 test('clean: state gone but the seed, logs and configs only when asked, clean.d scripts run', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     plantState(h);
     w(h.rootDir, 'etc/cloud/clean.d/10-mine', '#!/bin/sh\n', 0o755);
     w(h.rootDir, 'etc/cloud/clean.d/README', 'not executable');
@@ -60,7 +50,7 @@ test('clean: state gone but the seed, logs and configs only when asked, clean.d 
 });
 
 test('clean --reboot runs shutdown -r now after a clean reset', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     h.runner.expect(['shutdown', '-r', 'now']);
     assert.equal(await clean(h, { logs: false, seed: false, machineId: false, reboot: true, configs: ['all'] }, () => undefined), 0);
   });
@@ -89,7 +79,7 @@ test('the tar writer: readable by tar, long names through pax headers, modes and
 });
 
 test('collect-logs: logs, /run/cloud-init without the sensitive file for non-root, user-data only with -u as root', async () => {
-  await withHost(async (h) => {
+  await withDebianGuest(async (h) => {
     plantState(h);
     w(h.rootDir, 'var/lib/cloud/instances/i-1/user-data.txt', '#cloud-config\npassword: x\n', 0o600);
     w(h.rootDir, 'run/cloud-init/instance-data.json', '{}');
