@@ -9,12 +9,13 @@
 // Scenario "fleet": 100,000 instances, requests spread over them at random, identified by
 // Neutron-style signed proxy headers (issue 3); nginx serves each instance's document from its own
 // file, chosen by the same X-Instance-ID header.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchResources, childPids } from './bench/resources.mjs';
 
 const repo = resolve(new URL('..', import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -40,30 +41,7 @@ const twoCores = cpus().length >= 2;
 const onServerCpu = (argv) => (twoCores ? ['taskset', '-c', '1', ...argv] : argv);
 const onClientCpu = (argv) => (twoCores ? ['taskset', '-c', '0', ...argv] : argv);
 
-const children = [];
-const dirs = [];
-function tempDir(prefix, mode = 0o700) {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(d, mode);
-  dirs.push(d);
-  return d;
-}
-// A child's own children too (nginx's workers): a parent that dies first would leave them running.
-function killTree(pid, signal) {
-  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  for (const child of r.stdout.trim().split('\n').filter(Boolean).map(Number)) killTree(child, 'SIGKILL');
-  try {
-    process.kill(pid, signal);
-  } catch {
-    /* gone */
-  }
-}
-function cleanup() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) killTree(c.pid, 'SIGTERM');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+const { tempDir, cleanup, spawn: spawnTracked } = benchResources('SIGTERM');
 
 function freePort() {
   return new Promise((res) => {
@@ -76,9 +54,7 @@ function freePort() {
 
 function spawnOnServerCpu(argv, opts) {
   const full = onServerCpu(argv);
-  const proc = spawn(full[0], full.slice(1), opts);
-  children.push(proc);
-  return proc;
+  return spawnTracked(full, opts);
 }
 
 async function stop(proc) {
@@ -140,8 +116,7 @@ http {
 /** The process that does the serving: nginx's worker, not its master. */
 function servingPid(proc, isNginx) {
   if (!isNginx) return proc.pid;
-  const r = spawnSync('pgrep', ['-P', String(proc.pid)], { encoding: 'utf8' });
-  return Number(r.stdout.trim().split('\n')[0]) || proc.pid;
+  return childPids(proc.pid)[0] || proc.pid;
 }
 
 function cpuTicks(pid) {

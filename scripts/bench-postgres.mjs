@@ -12,13 +12,14 @@
 //
 // PostgreSQL: KINDLING_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test); the benchmark
 // creates its own database there and drops it at the end.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { benchResources, childPids } from './bench/resources.mjs';
 
 const repo = resolve(new URL('..', import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -46,32 +47,8 @@ const pinned = (cpu, argv) => (twoCores ? ['taskset', '-c', String(cpu), ...argv
 const log = (line) => console.error(`bench-postgres: ${line}`);
 
 // ---- clean-up of everything started here ---------------------------------------------------
-const children = [];
-const dirs = [];
 let dbName;
-function tempDir(prefix, mode = 0o700) {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(d, mode);
-  dirs.push(d);
-  return d;
-}
-// A child's own children first (nginx's workers, kindling's cluster workers): killing only the
-// parent would leave them running, orphaned, and still holding their ports and CPU.
-function killTree(pid, signal) {
-  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  for (const child of r.stdout.trim().split('\n').filter(Boolean).map(Number)) killTree(child, 'SIGKILL');
-  try {
-    process.kill(pid, signal);
-  } catch {
-    /* gone */
-  }
-}
-function cleanup() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) killTree(c.pid, 'SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+const { tempDir, cleanup, spawn: spawnTracked } = benchResources('SIGKILL');
 // The server is shared, and other people's test runs restart it now and then: retry briefly.
 async function retrying(what, fn) {
   for (let attempt = 1; ; attempt++) {
@@ -97,11 +74,6 @@ function admin(sql) {
   });
 }
 
-function spawnTracked(argv, opts) {
-  const p = spawn(argv[0], argv.slice(1), opts);
-  children.push(p);
-  return p;
-}
 async function stop(p) {
   if (p.exitCode !== null || p.signalCode !== null) return;
   await new Promise((r) => {
@@ -120,10 +92,6 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- /proc -----------------------------------------------------------------------------------
-function children_of(pid) {
-  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  return r.stdout.trim().split('\n').filter(Boolean).map(Number);
-}
 function cpuTicks(pids) {
   let t = 0;
   for (const pid of pids) {
@@ -267,7 +235,7 @@ async function startKindling(state, dbUrl, { workers = 1, cpu, env = {}, first, 
     await sleep(5);
   }
   const startupMs = performance.now() - t0;
-  return { proc, guest, startupMs, pids: () => (workers > 1 ? [proc.pid, ...children_of(proc.pid)] : [proc.pid]), log: () => err };
+  return { proc, guest, startupMs, pids: () => (workers > 1 ? [proc.pid, ...childPids(proc.pid)] : [proc.pid]), log: () => err };
 }
 
 async function startNginx(www, workers, cpu) {
@@ -298,7 +266,7 @@ http {
     }
   }
   await sleep(100);
-  return { proc, address: `127.0.0.1:${port}`, pids: () => children_of(proc.pid) };
+  return { proc, address: `127.0.0.1:${port}`, pids: () => childPids(proc.pid) };
 }
 
 // ---- measurements ------------------------------------------------------------------------------
