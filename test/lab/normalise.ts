@@ -142,7 +142,12 @@ export const DEFAULT_RULES: NormaliseRule[] = [
   { name: 'mime-boundaries', match: /\.txt\.i$/, apply: (t) => maskTimestamps(maskMimeBoundaries(t)) },
   // dhclient's DUID is time-based (DUID-LLT), and lease times are wall-clock
   // (dhclient escapes a quote byte of the DUID as \", so the string runs to the first unescaped quote)
-  { name: 'dhcp-leases', match: /^\/var\/lib\/dhcp\/[^/]+\.leases$/, apply: (t) => maskTimestamps(t).replace(/default-duid "(?:[^"\\]|\\.)*";/g, 'default-duid <duid>;') },
+  { name: 'dhcp-leases', match: /^\/var\/lib\/dhcp\/[^/]+\.leases$/, apply: (t) =>
+      // dhclient writes each lease time as "<weekday digit> <date> <time>": the weekday changes
+      // with the time, so a run that crosses midnight (UTC) must not read as a difference
+      maskTimestamps(t)
+        .replace(/^(\s*(?:renew|rebind|expire)) \d <time>;/gm, '$1 <time>;')
+        .replace(/default-duid "(?:[^"\\]|\\.)*";/g, 'default-duid <duid>;') },
   // anything else: wall-clock timestamps (e.g. "# Created by cloud-init v. 22.4.2 on <date>" in sudoers.d)
   { name: 'timestamps', match: /./, apply: (t) => maskLoopDevices(maskTempNames(maskTimestamps(t))), quiet: true },
 ];
