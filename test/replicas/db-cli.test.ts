@@ -83,7 +83,8 @@ test('db copy: SQLite → PostgreSQL, verified, idempotent, repairs drift; a rep
     const pw = await http(`${dst.guest}/openstack/latest/password`);
     assert.equal(pw.text, 'guest-set-pw');
     assert.equal((await http(`${dst.guest}/openstack/latest/user_data`)).text, guest.user_data);
-    const a = (await api(dst, 'GET', '/v1/instances?limit=1')).json.instances[0];
+    // any instance but the guest's (the list is in uuid order, and the guest's uuid is random)
+    const a = (await api(dst, 'GET', '/v1/instances?limit=2')).json.instances.find((i: { uuid: string }) => i.uuid !== guest.uuid);
 
     // drift: one deleted, one changed, one added on the target
     assert.equal((await api(dst, 'DELETE', `/v1/instances/${a.uuid}`)).status, 204);
