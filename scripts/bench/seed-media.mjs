@@ -82,31 +82,29 @@ function deviceReader(dev) {
 
 const NOCLOUD_FILES = ['user-data', 'meta-data', 'vendor-data', 'network-config'];
 
-async function kindlingNocloud(dev) {
+/** What kindling-init does with a seed device: probe its label, then read `files` from its filesystem. */
+async function kindlingRead(dev, label, files) {
   const r = deviceReader(dev);
   try {
     const p = await probeDevice(r.read);
-    if (p?.label !== 'cidata') throw new Error(`label ${p?.label}`);
-    const fs = await openImageFs(r.read);
-    for (const f of NOCLOUD_FILES) await fs.readFile(f);
+    if (p?.label !== label) throw new Error(`label ${p?.label}`);
+    await files(await openImageFs(r.read));
   } finally {
     r.close();
   }
 }
 
-async function kindlingDrive(dev) {
-  const r = deviceReader(dev);
-  try {
-    const p = await probeDevice(r.read);
-    if (p?.label !== 'config-2') throw new Error(`label ${p?.label}`);
-    const fs = await openImageFs(r.read);
+const kindlingNocloud = (dev) =>
+  kindlingRead(dev, 'cidata', async (fs) => {
+    for (const f of NOCLOUD_FILES) await fs.readFile(f);
+  });
+
+const kindlingDrive = (dev) =>
+  kindlingRead(dev, 'config-2', async (fs) => {
     const tree = await readOpenStackTree((path) => fs.readFile(path), chooseVersion((await fs.readdir('openstack')) ?? []));
     if (!tree.metadata.uuid) throw new Error('no uuid');
     await fs.readFile('ec2/latest/meta-data.json');
-  } finally {
-    r.close();
-  }
-}
+  });
 
 function cloudInitWay(dev, blkidCriteria, files, fuse) {
   return async () => {

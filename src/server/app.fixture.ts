@@ -30,7 +30,11 @@ export async function testApp(opts: { now?: number; mode?: IdentifyMode; viewCac
   const ctx = { dhcpDomain: 'novalocal', vendorData: {}, region: 'RegionOne', now: () => clock.now };
   const index = new InstanceIndex(ctx, opts.viewCache);
   const registry = new Registry(store);
-  registry.onChange((c) => index.apply(c));
+  // every app test serves packed records (record-codec.ts), as a replica does once loaded
+  registry.onChange((c) => {
+    index.apply(c);
+    index.packAll();
+  });
   const app = createApp({
     registry, index, ctx, log: NO_ACCESS_LOG,
     control: { token: 't'.repeat(32), version: 'test', notReady: () => undefined, health: () => ({}), logError: () => {} },

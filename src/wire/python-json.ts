@@ -69,20 +69,38 @@ export function pythonJson(value: unknown): string {
  * re-serialising the rest. The hole value must not need escaping (base64 does not).
  */
 export function pythonJsonWithHole(obj: Record<string, unknown>, holeKey: string): [string, string] {
-  const parts: string[] = [];
-  let holeAt = -1;
+  const [before, after] = pythonJsonPieces(obj, holeKey);
+  return [before.map((m) => m.text).join(''), after.map((m) => m.text).join('')];
+}
+
+/** A member's text with the punctuation before it ('{' or ', '); the closing brace has key ''. */
+export interface JsonPiece {
+  key: string;
+  text: string;
+}
+
+/**
+ * pythonJsonWithHole's two texts as pieces, one per member, so that a caller can keep members that
+ * many documents share once: joined, they are exactly the texts pythonJsonWithHole returns. The
+ * hole's member ends the first list; the second starts with the quote that closes it.
+ */
+export function pythonJsonPieces(obj: Record<string, unknown>, holeKey: string): [JsonPiece[], JsonPiece[]] {
+  const before: JsonPiece[] = [];
+  const after: JsonPiece[] = [];
+  let out = before;
+  let sep = '{';
   for (const [k, v] of Object.entries(obj)) {
     if (k === holeKey) {
-      holeAt = parts.length;
-      parts.push(`${pythonJsonString(k)}: "`);
+      before.push({ key: k, text: `${sep}${pythonJsonString(k)}: "` });
+      out = after;
+      sep = '", ';
       continue;
     }
     if (v === undefined) continue;
-    parts.push(`${pythonJsonString(k)}: ${pythonJson(v)}`);
+    out.push({ key: k, text: `${sep}${pythonJsonString(k)}: ${pythonJson(v)}` });
+    sep = ', ';
   }
-  if (holeAt < 0) throw new Error(`no member ${holeKey}`);
-  const before = `{${parts.slice(0, holeAt + 1).join(', ')}`;
-  const restParts = parts.slice(holeAt + 1);
-  const after = `"${restParts.length ? ', ' + restParts.join(', ') : ''}}`;
+  if (out !== after) throw new Error(`no member ${holeKey}`);
+  after.push({ key: '', text: sep === '", ' ? '"}' : '}' });
   return [before, after];
 }

@@ -3,18 +3,33 @@
 // never waits on the store.
 //
 // A replica holds every instance of the fleet, so each is kept compact: its stored form (the
-// record's JSON text, unparsed) in an IndexEntry. The parsed record and the documents rendered from
-// it live in a GuestView, built on a guest's request and kept in a bounded cache of the most
-// recently used views; an evicted view is rebuilt from the entry when its guest asks again.
+// record's JSON text, unparsed) in an IndexEntry, packed against a reference made of the fleet's
+// own records (record-codec.ts), its user data shared with the instances that have the same
+// (shared-text.ts). The codec is made from a sample of the first PACK_AFTER entries; from then on
+// every entry is packed as it arrives, so a loading replica never holds the plain texts of the
+// whole fleet.
+// The parsed record and the documents rendered from it live in a GuestView, built on a guest's
+// request and kept in a bounded cache of the most recently used views; an evicted view is rebuilt
+// from the entry when its guest asks again.
 import type { Instance } from '../../wire/instance.js';
 import type { RegistryChange } from '../registry/registry.js';
 import { toStored } from '../store/row.js';
 import type { StoredInstance } from '../store/store.js';
 import type { Bucket } from './rate-limit.js';
+import { RecordCodec, spreadSample } from './record-codec.js';
 import type { RenderContext } from './render-context.js';
+import { share, type SharedText } from './shared-text.js';
 import { GuestView } from './view.js';
 import { DEFAULT_VIEW_CACHE } from './view-cache.js';
 
+/** Entries kept plain until the codec is made from a sample of them (see InstanceIndex.packAll). */
+const PACK_AFTER = 1000;
+/** Records in the codec's reference (about 1.2 KB each for a typical record). */
+const SAMPLES = 4;
+/** Between a packed record's times and its text (neither holds a control character). */
+const TIME_SEP = '\u0002';
+/** User data this long or longer is shared between entries that have the same. */
+const SHARE_USER_DATA = 64;
 
 /** One instance as the index holds it: what identification needs, the stored record, its view. */
 export class IndexEntry {
@@ -28,19 +43,67 @@ export class IndexEntry {
   next: IndexEntry | undefined;
   /** The last resynchronisation that saw this entry (see InstanceIndex.sweep). */
   mark = 0;
+  /** Set when `record.doc` holds the packed text rather than the JSON. */
+  private codec: RecordCodec | undefined;
+  /** The user data once packed: shared with entries that have the same, as a one-byte string. */
+  private userData: SharedText | string | null = null;
 
-  constructor(readonly stored: StoredInstance, private readonly index: InstanceIndex) {}
+  constructor(private readonly record: StoredInstance, private readonly index: InstanceIndex) {}
 
   get uuid(): string {
-    return this.stored.uuid;
+    return this.record.uuid;
   }
 
   get projectId(): string {
-    return this.stored.project_id;
+    return this.record.project_id;
   }
 
   get revision(): number {
-    return this.stored.revision;
+    return this.record.revision;
+  }
+
+  get password(): string | null {
+    return this.record.password;
+  }
+
+  /** The identifying addresses (IPs and MACs) the index maps to this entry. */
+  get addresses(): readonly string[] {
+    return this.record.addresses;
+  }
+
+  get packed(): boolean {
+    return this.codec !== undefined;
+  }
+
+  /** The stored form, with the record's JSON text and user data (copies when packed). */
+  stored(): StoredInstance {
+    const codec = this.codec;
+    if (codec === undefined) return this.record;
+    const ud = this.userData;
+    const user_data = ud === null ? null : Buffer.from(typeof ud === 'string' ? ud : ud.text, 'latin1');
+    const text = codec.unpack(this.record.doc);
+    const a = text.indexOf(TIME_SEP);
+    const b = text.indexOf(TIME_SEP, a + 1);
+    return { ...this.record, created_at: text.slice(0, a), updated_at: text.slice(a + 1, b), doc: text.slice(b + 1), user_data };
+  }
+
+  /** What is packed: the record's times and its JSON text, as one text in pieces. */
+  static packable(s: StoredInstance): string[] {
+    return [s.created_at, TIME_SEP, s.updated_at, TIME_SEP, s.doc];
+  }
+
+  /** Packs the record's times and text with `codec`, and its user data (once). */
+  pack(codec: RecordCodec): void {
+    if (this.codec !== undefined) return;
+    const r = this.record as { doc: string; user_data: Uint8Array | null; created_at: string; updated_at: string };
+    r.doc = codec.pack(IndexEntry.packable(r as StoredInstance));
+    r.created_at = r.updated_at = '';
+    if (r.user_data !== null) {
+      const text = Buffer.from(r.user_data.buffer, r.user_data.byteOffset, r.user_data.byteLength).toString('latin1');
+      this.userData = text.length >= SHARE_USER_DATA ? share(text) : text;
+      r.user_data = null;
+    }
+    this.codec = codec;
   }
 
   /** The instance's view: cached, or rendered from the stored record now. */
@@ -58,10 +121,40 @@ export class InstanceIndex {
   private views = 0;
   /** Views built since start (a cache miss each): for /healthz and benchmarks. */
   rendered = 0;
+  /** Packs record texts; made from a sample of the first entries (see packAll). */
+  private codec: RecordCodec | undefined;
+  /** Entries added before there was a codec. */
+  private unpacked: IndexEntry[] = [];
+  /** Project ids, one string each (kept for the life of the index: a few per fleet). */
+  private readonly projects = new Map<string, string>();
 
   /** `viewCache`: how many instances' views are kept (at least 1). */
-  constructor(readonly ctx: RenderContext, readonly viewCache: number = DEFAULT_VIEW_CACHE) {
+  constructor(
+    readonly ctx: RenderContext,
+    readonly viewCache: number = DEFAULT_VIEW_CACHE,
+    /** Whether record texts are kept packed (record-codec.ts). */
+    readonly packRecords = true,
+  ) {
     if (!(viewCache >= 1)) throw new Error('the view cache holds at least one view');
+  }
+
+  /** How many entries wait to be packed. */
+  get unpackedCount(): number {
+    return this.unpacked.length;
+  }
+
+  /**
+   * Makes the codec, from a sample of the entries added so far, unless there is one, and packs
+   * every entry that waits. The index calls it itself once PACK_AFTER entries wait; a replica calls
+   * it when its start-up load is in, whatever the fleet's size.
+   */
+  packAll(): void {
+    if (!this.packRecords) return;
+    const live = this.unpacked.filter((e) => !e.packed && this.byId.get(e.uuid) === e);
+    this.unpacked = [];
+    if (live.length === 0) return;
+    this.codec ??= RecordCodec.fromSamples(spreadSample(live, SAMPLES).map((e) => IndexEntry.packable(e.stored()).join('')));
+    for (const e of live) e.pack(this.codec);
   }
 
   get size(): number {
@@ -95,7 +188,7 @@ export class InstanceIndex {
       }
       return v;
     }
-    const view = new GuestView(e.stored, this.ctx);
+    const view = new GuestView(e, this.ctx);
     this.rendered++;
     // an entry replaced meanwhile (a change arrived) is not cached: its successor will be
     if (this.byId.get(e.uuid) !== e) return view;
@@ -110,7 +203,12 @@ export class InstanceIndex {
     return this.upsertStored(toStored(instance));
   }
 
+  /** Adds or replaces an instance; the index takes `stored` over (its text may be packed in place). */
   upsertStored(stored: StoredInstance): IndexEntry {
+    // one string per project, not one per row read (a fleet has far fewer projects than instances)
+    let project = this.projects.get(stored.project_id);
+    if (project === undefined) this.projects.set(stored.project_id, (project = stored.project_id));
+    stored.project_id = project;
     const old = this.byId.get(stored.uuid);
     const entry = new IndexEntry(stored, this);
     if (old) {
@@ -121,6 +219,10 @@ export class InstanceIndex {
     }
     this.byId.set(stored.uuid, entry);
     for (const a of stored.addresses) this.byAddr.set(a, entry);
+    if (this.packRecords) {
+      if (this.codec !== undefined) entry.pack(this.codec);
+      else if (this.unpacked.push(entry) >= PACK_AFTER) this.packAll();
+    }
     return entry;
   }
 
@@ -130,7 +232,7 @@ export class InstanceIndex {
     this.byId.delete(uuid);
     if (old.cached !== undefined) this.evict(old);
     // Only drop mappings that still point at this instance (a newer owner may have taken one).
-    for (const a of old.stored.addresses) if (this.byAddr.get(a) === old) this.byAddr.delete(a);
+    for (const a of old.addresses) if (this.byAddr.get(a) === old) this.byAddr.delete(a);
   }
 
   apply(change: RegistryChange): void {

@@ -154,6 +154,8 @@ export class IndexSync implements ChangeWatcher {
       }
     });
     this.index.sweep(mark);
+    // a fleet smaller than the index packs by itself is packed now (record-codec.ts)
+    this.index.packAll();
     // The pages were read one after another: changes committed meanwhile have revisions above
     // `base` and come from changesSince (also a local write that a later page missed).
     this.revision = base;

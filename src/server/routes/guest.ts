@@ -93,11 +93,11 @@ export function createGuestHandler(deps: GuestHandlerDeps, identifier: Identifie
       const refused = ec2Gate(req, who, path);
       if (refused) return done(req, who.uuid, refused);
     }
-    let r = who.routes.get(path);
+    let r = who.route(path);
     if (r === undefined) {
       r = resolve(deps, who, path);
       if (r === undefined) return done(req, who.uuid, NOT_FOUND);
-      who.routes.set(path, r);
+      who.setRoute(path, r);
     }
     if (typeof r !== 'function') return done(req, who.uuid, r);
     const out = r(req, who);

@@ -86,8 +86,16 @@ export class OpenstackRoutes {
   }
 }
 
+// One responder per version for every view (views keep it in their routes).
+const seededMetaData = new Map<OpenstackVersion, Responder>();
+
 function metaDataResponder(view: GuestView, version: OpenstackVersion): Responder {
   // Before 2013-04-04 there is no random_seed and the document is fixed.
   if (!atLeast(version, GRIZZLY)) return view.metaData(version);
-  return (_req, v) => v.metaData(version);
+  let r = seededMetaData.get(version);
+  if (r === undefined) {
+    r = (_req, v) => v.metaData(version);
+    seededMetaData.set(version, r);
+  }
+  return r;
 }

@@ -43,7 +43,7 @@ export class PostgresStore extends SqlStore {
 
   constructor(readonly url: string, private readonly opts: PostgresOptions = {}) {
     super();
-    this.pageSize = 10_000; // fewer round trips when a replica loads 100,000 instances
+    this.pageSize = 2000; // fewer round trips when a replica loads 100,000 instances
     this.description = describePostgresUrl(url);
     this.config = {
       connectionString: url,
