@@ -27,7 +27,8 @@ const code = r.outputFiles[0].text;
 const dyn = /\bimport\s*\(/.exec(code);
 if (dyn) throw new Error(`build-agent: the bundle has a dynamic import() (${code.slice(dyn.index, dyn.index + 60)}); use lazy-builtins`);
 const body = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
-const buildId = createHash('sha256').update(body).digest('hex').slice(0, 20);
+// the loader is part of the build: a startup snapshot holds it too
+const buildId = createHash('sha256').update(body).update(readFileSync('scripts/agent-loader.js')).digest('hex').slice(0, 20);
 const loader = readFileSync('scripts/agent-loader.js', 'utf8');
 if (!loader.includes("'__BUILD_ID__'") || !loader.includes('__SOURCE__;')) throw new Error('build-agent: the loader has no placeholders');
 const out = `#!/usr/bin/env node\n${loader.replace("'__BUILD_ID__'", JSON.stringify(buildId)).replace('__SOURCE__;', () => `${JSON.stringify(body)};`)}`;

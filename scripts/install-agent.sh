@@ -8,6 +8,7 @@
 #   /usr/bin/kindling-init                       the command
 #   /usr/bin/cloud-init, /usr/bin/cloud-id       the same agent under cloud-init's names (unless --no-cloud-init-names)
 #   /lib/systemd/system/cloud-*.service, *.target and the generator, enabled
+#   /var/cache/kindling-init/snapshot.blob       Node's startup snapshot of the agent, when the image's Node can be run here
 # Keeps /etc/cloud/cloud.cfg and cloud.cfg.d as they are: kindling-init reads cloud-init's config.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,12 @@ for u in cloud-init-local.service cloud-init.service cloud-config.service cloud-
   ln -sfn "/lib/systemd/system/$u" "$wants/$u"
 done
 mkdir -p "$root/etc/cloud/cloud.cfg.d" "$root/var/lib/cloud"
+# The startup snapshot (scripts/agent-loader.js), built by the image's own Node when this script can run
+# it (as root, chrooted into the image); otherwise the first boot builds it in the background.
+if [[ $(id -u) = 0 && -x $root/usr/bin/node ]]; then
+  install -d -m 0700 "$root/var/cache/kindling-init"
+  run=(/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KINDLING_INIT_SNAPSHOT_BUILDING=1 /usr/bin/node /usr/lib/kindling-init/kindling-init.cjs)
+  if [[ $(realpath "$root") != / ]]; then run=(chroot "$root" "${run[@]}"); fi
+  "${run[@]}" || echo "install-agent: no startup snapshot now (the first boot builds one)" >&2
+fi
 echo "kindling-init installed in $root"

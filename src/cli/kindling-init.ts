@@ -38,10 +38,18 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).default(g);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`kindling-init: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+function start(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`kindling-init: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+// Building a startup snapshot (scripts/agent-loader.js): the loader takes the command's start and
+// runs it when a process is started from the snapshot; otherwise the command runs now.
+const snapshot = (globalThis as { __kindlingInitSnapshot?: (start: () => void, verbs: typeof VERBS) => void }).__kindlingInitSnapshot;
+if (snapshot) snapshot(start, VERBS);
+else start();

@@ -12,7 +12,9 @@
 // gzip, jinja, a boothook, an #include served in the lab, an archive), each with its own table.
 //
 // Options: --runs N (per agent, default 5), --scenario NAME[,NAME...] (default seed,mime-heavy),
-// --json FILE (write every boot's figures, by scenario).
+// --json FILE (write every boot's figures, by scenario), --no-snapshot (kindling-init's image without
+// its startup snapshot: the first boot builds it in the background, as on an image whose installer
+// could not run the image's Node).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runScenario, type Scenario } from '../lab/compare.js';
 import { summariseTimes, type Agent, type BootResult } from '../lab/guest-boot.js';
@@ -26,13 +28,15 @@ function arg(name: string, def: string): string {
 const runs = Number(arg('runs', '5'));
 const scenarioNames = arg('scenario', 'seed,mime-heavy').split(',').filter(Boolean);
 const jsonOut = arg('json', '');
+const snapshot = !process.argv.includes('--no-snapshot');
 const all: Record<string, Record<string, BootResult[][]>> = {};
 const lines: string[] = [];
 
 for (const scenarioName of scenarioNames) {
   const file = loadScenarioFile(scenarioName);
   // always a first boot and a reboot (the scenario's own per-boot actions still apply)
-  const scenario: Scenario = { ...scenarioOf(scenarioName, file, 'bench'), boots: 2 };
+  const base = scenarioOf(scenarioName, file, 'bench');
+  const scenario: Scenario = { ...base, boots: 2, bootOptions: { ...base.bootOptions, kindlingSnapshot: snapshot } };
 
   const results: Record<string, BootResult[][]> = { 'cloud-init': [], kindling: [] };
   all[scenarioName] = results;
@@ -55,7 +59,7 @@ for (const scenarioName of scenarioNames) {
 
   const fmt = (x: number) => x.toFixed(3).padStart(7);
   if (lines.length) lines.push('');
-  lines.push(`kindling-init vs cloud-init 22.4.2, scenario ${scenarioName} (${file.description}), ${runs} runs each, medians (min-max)`);
+  lines.push(`kindling-init vs cloud-init 22.4.2, scenario ${scenarioName} (${file.description}), ${runs} runs each, medians (min-max)${snapshot ? '' : ', kindling-init image without its startup snapshot'}`);
   lines.push(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
   for (const boot of [1, 2]) {
     const ci = summariseTimes(results['cloud-init']!.map((r) => r[boot - 1]!)).filter((s) => s.name !== 'networking');

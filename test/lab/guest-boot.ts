@@ -49,6 +49,8 @@ export interface BootResult {
 }
 
 export const KINDLING_BUNDLE = '/opt/kindling/kindling-init.cjs';
+/** packaging/bin/kindling-init with KINDLING_BUNDLE as its bundle: what the stages run, as the units do. */
+export const KINDLING_COMMAND = '/opt/kindling/kindling-init';
 
 /** The four stages, in systemd's order, with the image's `ifup -a` (networking.service) between local and network. */
 export function fourStages(cli: string[]): StageSpec[] {
@@ -65,7 +67,7 @@ export type Agent = 'cloud-init' | 'kindling' | { stages: StageSpec[] };
 
 export function agentStages(agent: Agent): StageSpec[] {
   if (agent === 'cloud-init') return fourStages(['cloud-init']);
-  if (agent === 'kindling') return fourStages(['node', KINDLING_BUNDLE]);
+  if (agent === 'kindling') return fourStages([KINDLING_COMMAND]);
   return agent.stages;
 }
 

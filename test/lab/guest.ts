@@ -11,7 +11,7 @@ import { Sandbox } from './sandbox.js';
 import type { Hypervisor } from './hypervisor.js';
 import { ensureRootfs, type RootfsInfo, type RootfsVariant } from './rootfs.js';
 import { labCloudCfg, MOUNT_HELPERS, plantFiles, type PlantedFile } from './guest-layer.js';
-import { agentStages, driverScript, formatTimes, KINDLING_BUNDLE, parseBoot, type Agent, type BootResult } from './guest-boot.js';
+import { agentStages, driverScript, formatTimes, KINDLING_BUNDLE, KINDLING_COMMAND, parseBoot, type Agent, type BootResult } from './guest-boot.js';
 import { attachBlockDevices, type AttachedDevice, type BlockDevice } from './block-devices.js';
 import { repoRoot } from './paths.js';
 
@@ -71,6 +71,8 @@ export interface BootOptions {
   env?: Record<string, string>;
   /** Per-stage limit (default 180 s). */
   stageTimeoutMs?: number;
+  /** agent 'kindling': build its startup snapshot into the disk before the first boot, as install-agent.sh does (default true). */
+  kindlingSnapshot?: boolean;
 }
 
 export interface GuestExecOptions extends CommandOptions {
@@ -166,7 +168,10 @@ export class Guest {
     const datasources = opts.datasources === undefined ? ['OpenStack'] : opts.datasources;
     if (datasources) files['/etc/cloud/cloud.cfg.d/90-lab.cfg'] = labCloudCfg(datasources);
     const bundle = opts.kindlingBundle === undefined ? join(repoRoot, 'dist/kindling-init.cjs') : opts.kindlingBundle;
-    if (bundle && (opts.kindlingBundle !== undefined || existsSync(bundle))) files[KINDLING_BUNDLE] = { copyFrom: bundle, mode: 0o755 };
+    if (bundle && (opts.kindlingBundle !== undefined || existsSync(bundle))) {
+      files[KINDLING_BUNDLE] = { copyFrom: bundle, mode: 0o755 };
+      files[KINDLING_COMMAND] = { content: kindlingCommand(), mode: 0o755 };
+    }
     if (opts.blockDevices?.length) Object.assign(files, MOUNT_HELPERS);
     Object.assign(files, opts.files ?? {});
     plantFiles(join(dir, 'layer'), rootfs.path, files);
@@ -285,6 +290,7 @@ done
       if (this.rootfs.variant !== 'node') throw new Error(`agent 'kindling' needs rootfs 'node' (guest ${this.name} has ${this.rootfs.variant})`);
       if (!existsSync(join(this.dir, 'layer', KINDLING_BUNDLE))) throw new Error(`no kindling-init bundle in guest ${this.name}: run npm run build:agent or pass kindlingBundle`);
     }
+    if (opts.agent === 'kindling' && this.boots === 0 && opts.kindlingSnapshot !== false) await this.buildKindlingSnapshot();
     const n = ++this.boots;
     const out = join(this.dir, `boot-${n}`);
     mkdirSync(out);
@@ -308,6 +314,16 @@ done
     if (reaped0 !== undefined && reaped1 !== undefined) result.orphanCpuSeconds = Math.round((reaped1 - reaped0) * 1000) / 1000;
     writeFileSync(join(out, 'times.txt'), `${formatTimes(result)}\n`);
     return result;
+  }
+
+  /**
+   * What scripts/install-agent.sh does in an image: kindling-init's startup snapshot built by the
+   * image's own Node (/var/cache/kindling-init/snapshot.blob, part of the disk before the first boot,
+   * as cloud-init's byte-compiled Python is part of its image).
+   */
+  async buildKindlingSnapshot(): Promise<void> {
+    await this.exec(['mkdir', '-p', '-m', '0700', '/var/cache/kindling-init']);
+    await this.exec(['node', KINDLING_BUNDLE], { env: { KINDLING_INIT_SNAPSHOT_BUILDING: '1' } });
   }
 
   private diskHostname(): string {
@@ -375,4 +391,12 @@ function reapedCpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** packaging/bin/kindling-init, with the lab's bundle path. */
+function kindlingCommand(): string {
+  const text = readFileSync(join(repoRoot, 'packaging/bin/kindling-init'), 'utf8');
+  const out = text.replace('/usr/lib/kindling-init/kindling-init.cjs', KINDLING_BUNDLE);
+  if (out === text) throw new Error('packaging/bin/kindling-init: no bundle path to replace');
+  return out;
 }
