@@ -1,6 +1,7 @@
 // `kindling-init` (also installed as `cloud-init`): cloud-init's command line. Each verb lives in
 // its own file and is loaded only when called, so a boot stage pays only for what it runs.
-import { parseGlobal, progName, usage, type Verb } from './init/args.js';
+import { parseGlobal, progName, usage, type StageIo, type Verb } from './init/args.js';
+import { RESIDENT_DIR, RESIDENT_FLAG, ResidentAgent } from './resident.js';
 
 const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   init: () => import('./init/verb-init.js'),
@@ -14,9 +15,10 @@ const VERBS: Record<string, () => Promise<{ default: Verb }>> = {
   devel: () => import('./init/verb-devel.js'),
 };
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], io?: StageIo): Promise<number> {
   if (progName() === 'cloud-id') return (await import('./init/cloud-id.js')).default(argv);
   const g = parseGlobal(argv);
+  if (io) g.io = io;
   if (g.error) {
     process.stderr.write(`${usage(g.prog)}\n${g.prog}: error: ${g.error}\n`);
     return 2;
@@ -39,6 +41,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function start(): void {
+  // started by packaging/bin/kindling-init to run the boot's stages (resident.ts): root only
+  if (process.argv[2] === RESIDENT_FLAG && process.argv.length === 3 && process.geteuid?.() === 0) {
+    void new ResidentAgent(process.env.KINDLING_INIT_RESIDENT_DIR || RESIDENT_DIR, main).serve();
+    return;
+  }
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {

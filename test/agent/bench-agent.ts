@@ -14,7 +14,8 @@
 // Options: --runs N (per agent, default 5), --scenario NAME[,NAME...] (default seed,mime-heavy),
 // --json FILE (write every boot's figures, by scenario), --no-snapshot (kindling-init's image without
 // its startup snapshot: the first boot builds it in the background, as on an image whose installer
-// could not run the image's Node).
+// could not run the image's Node), --no-resident (every kindling-init stage starts its own Node, as
+// before the resident agent: KINDLING_INIT_RESIDENT=0).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runScenario, type Scenario } from '../lab/compare.js';
 import { summariseTimes, type Agent, type BootResult } from '../lab/guest-boot.js';
@@ -29,6 +30,7 @@ const runs = Number(arg('runs', '5'));
 const scenarioNames = arg('scenario', 'seed,mime-heavy').split(',').filter(Boolean);
 const jsonOut = arg('json', '');
 const snapshot = !process.argv.includes('--no-snapshot');
+const resident = !process.argv.includes('--no-resident');
 const all: Record<string, Record<string, BootResult[][]>> = {};
 const lines: string[] = [];
 
@@ -36,7 +38,8 @@ for (const scenarioName of scenarioNames) {
   const file = loadScenarioFile(scenarioName);
   // always a first boot and a reboot (the scenario's own per-boot actions still apply)
   const base = scenarioOf(scenarioName, file, 'bench');
-  const scenario: Scenario = { ...base, boots: 2, bootOptions: { ...base.bootOptions, kindlingSnapshot: snapshot } };
+  const env = { ...base.bootOptions?.env, ...(resident ? {} : { KINDLING_INIT_RESIDENT: '0' }) };
+  const scenario: Scenario = { ...base, boots: 2, bootOptions: { ...base.bootOptions, env, kindlingSnapshot: snapshot } };
 
   const results: Record<string, BootResult[][]> = { 'cloud-init': [], kindling: [] };
   all[scenarioName] = results;
@@ -59,7 +62,7 @@ for (const scenarioName of scenarioNames) {
 
   const fmt = (x: number) => x.toFixed(3).padStart(7);
   if (lines.length) lines.push('');
-  lines.push(`kindling-init vs cloud-init 22.4.2, scenario ${scenarioName} (${file.description}), ${runs} runs each, medians (min-max)${snapshot ? '' : ', kindling-init image without its startup snapshot'}`);
+  lines.push(`kindling-init vs cloud-init 22.4.2, scenario ${scenarioName} (${file.description}), ${runs} runs each, medians (min-max)${snapshot ? '' : ', kindling-init image without its startup snapshot'}${resident ? '' : ', no resident agent'}`);
   lines.push(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
   for (const boot of [1, 2]) {
     const ci = summariseTimes(results['cloud-init']!.map((r) => r[boot - 1]!)).filter((s) => s.name !== 'networking');

@@ -7,7 +7,7 @@ import { openSync, rmSync, mkdirSync, writeFileSync, readFileSync, readlinkSync,
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { command, type CommandOptions, type CommandResult } from './command.js';
-import { Sandbox } from './sandbox.js';
+import { childPids, Sandbox } from './sandbox.js';
 import type { Hypervisor } from './hypervisor.js';
 import { ensureRootfs, type RootfsInfo, type RootfsVariant } from './rootfs.js';
 import { labCloudCfg, MOUNT_HELPERS, plantFiles, type PlantedFile } from './guest-layer.js';
@@ -309,6 +309,7 @@ done
     const reaped0 = reapedCpuSeconds(this.sandbox.pid);
     const r = await this.sandbox.exec(['bash', join(out, 'driver.sh')], { allowFailure: true });
     if (r.code !== 0) throw new Error(`guest ${this.name} boot ${n}: driver failed (${r.code}): ${r.stderr.trim()}`);
+    await residentGone(this.sandbox.pid);
     const reaped1 = reapedCpuSeconds(this.sandbox.pid);
     const result = parseBoot(n, out, stages);
     if (reaped0 !== undefined && reaped1 !== undefined) result.orphanCpuSeconds = Math.round((reaped1 - reaped0) * 1000) / 1000;
@@ -382,6 +383,27 @@ done
 const USER_HZ = 100;
 
 /** CPU (user+sys) of the children a process has reaped: /proc/<pid>/stat cutime + cstime. */
+/**
+ * Waits (5 s at most) until kindling-init's resident agent (src/cli/resident.ts), which exits as the
+ * final stage ends, has been reaped by the guest's init: only then is its CPU in init's counts. One
+ * still there is an error (it should have exited, and its CPU would be missing from the figures).
+ */
+async function residentGone(initPid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  const pending = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z' || readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0--kindling-init-resident');
+    } catch {
+      return false;
+    }
+  };
+  while (childPids(initPid).some(pending)) {
+    if (Date.now() > deadline) throw new Error('the resident kindling-init agent did not exit after the boot\'s stages');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 function reapedCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

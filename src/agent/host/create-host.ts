@@ -17,11 +17,11 @@ export interface RealHost extends Host {
   close(): Promise<void>;
 }
 
-export function createHost(root = '/', opts: { userAgent?: string } = {}): RealHost {
+export function createHost(root = '/', opts: { userAgent?: string; io?: { stdout(t: string): void; stderr(t: string): void } } = {}): RealHost {
   const rfs = new RootedFs(root);
   const stageOutput = new StageOutput({
-    stdout: (t) => fs.writeSync(1, t),
-    stderr: (t) => fs.writeSync(2, t),
+    stdout: opts.io ? (t) => opts.io!.stdout(t) : (t) => fs.writeSync(1, t),
+    stderr: opts.io ? (t) => opts.io!.stderr(t) : (t) => fs.writeSync(2, t),
     console: (t) => writeConsole(rfs, t),
   });
   const logger = new BufferedLogger({ echo: (line) => stageOutput.err(line), echoLevel: 'WARNING' });

@@ -12,6 +12,13 @@ export interface GlobalArgs {
   version: boolean;
   help: boolean;
   error?: string;
+  /** Where a stage's stdout and stderr go: the process's own unless a resident agent runs it for a client (resident.ts). */
+  io?: StageIo;
+}
+
+export interface StageIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
 }
 
 export type Verb = (g: GlobalArgs) => Promise<number>;
