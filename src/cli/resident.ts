@@ -9,9 +9,12 @@
 //
 // The protocol (the script's side is in packaging/bin/kindling-init), in a directory only root can
 // enter (/run/kindling-init/resident, 0700, root's):
-//   - `in`: a FIFO the agent reads from its fd 3 (opened read-write by the script that started it, so
-//     that it never reads EOF and a request written before it reads is kept). A request is one line,
-//     "CLIENT WAITER": the client script's pid and the pid of the process it waits on;
+//   - `in`: the FIFO of requests. The script that starts the agent gives it the FIFO, opened
+//     read-write, as its fd 3, so that the first request, written before the agent runs, waits there;
+//     the agent opens it again close-on-exec and closes fd 3 (what the stages start must not hold
+//     it), and writes `agent`: "PID FD", which clients check (/proc/PID/fd/FD is the FIFO) before they
+//     trust the pid. A request is one line, "CLIENT WAITER": the client script's pid and the pid of
+//     the process it waits on;
 //   - `CLIENT.req`: what to run: the program name, the root (KINDLING_INIT_ROOT) and the arguments,
 //     one per line; `CLIENT.out` and `CLIENT.err`: FIFOs the client reads;
 //   - the agent runs the stage with the client's out and err as its stdout and stderr, closes them,
@@ -23,6 +26,7 @@
 // Node as before.
 import * as fs from 'node:fs';
 import type { StageIo } from './init/args.js';
+import { net } from '../agent/host/lazy-builtins.js';
 
 export const RESIDENT_FLAG = '--kindling-init-resident';
 export const RESIDENT_DIR = '/run/kindling-init/resident';
@@ -121,75 +125,102 @@ export class ResidentAgent {
   constructor(
     private readonly dir: string,
     private readonly run: RunCommand,
-    private readonly requests = 3,
+    private readonly inherited = 3,
   ) {}
 
   /** Serves requests until the final stage, the idle limit or SIGTERM; never returns. */
   async serve(): Promise<never> {
-    if (!privateDir(this.dir) || !fs.fstatSync(this.requests).isFIFO()) {
-      process.stderr.write(`kindling-init: ${this.dir} is not a private directory of root's with the request FIFO on fd ${this.requests}\n`);
+    if (!privateDir(this.dir) || !fs.fstatSync(this.inherited).isFIFO()) {
+      process.stderr.write(`kindling-init: ${this.dir} is not a private directory of root's with the request FIFO on fd ${this.inherited}\n`);
       process.exit(2);
     }
+    // The FIFO again, close-on-exec (what the stages run must not inherit it), before the inherited
+    // descriptor is closed: it holds the requests written before we got here. Then `agent` says who
+    // we are: clients check that this pid has this descriptor on the FIFO.
+    const requests = fs.openSync(`${this.dir}/in`, fs.constants.O_RDWR | fs.constants.O_NOFOLLOW);
+    if (!fs.fstatSync(requests).isFIFO()) process.exit(2);
+    fs.closeSync(this.inherited);
+    writeAtomic(`${this.dir}/agent`, `${process.pid} ${requests}\n`);
     process.once('SIGTERM', () => this.exit(143));
     this.armIdle();
-    const buf = Buffer.alloc(4096);
+    // Read by the event loop (a pipe handle, non-blocking), never by a blocking read in the thread
+    // pool: a thread blocked on the FIFO would keep process.exit() from ever finishing.
+    const pipe = new (net().Socket)({ fd: requests, readable: true, writable: false });
+    pipe.setEncoding('latin1');
     let pending = '';
-    for (;;) {
-      const n = await new Promise<number>((resolve, reject) =>
-        fs.read(this.requests, buf, 0, buf.length, null, (e, got) => (e ? reject(e) : resolve(got))),
-      ).catch(() => 0);
-      if (n === 0) this.exit(0); // cannot happen while we hold the FIFO read-write; but never spin
-      pending += buf.toString('latin1', 0, n);
+    let queue = Promise.resolve();
+    pipe.on('data', (chunk: string) => {
+      pending += chunk;
       for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        clearTimeout(this.idle);
-        const last = await this.handle(line).catch(() => undefined);
-        if (last) this.exit(0, last);
-        this.armIdle();
+        queue = queue.then(() => this.serveOne(line));
       }
-    }
+    });
+    // cannot end while we hold the FIFO read-write; but never linger without requests
+    pipe.on('end', () => this.exit(0));
+    pipe.on('error', () => this.exit(0));
+    return new Promise<never>(() => undefined);
+  }
+
+  private async serveOne(line: string): Promise<void> {
+    clearTimeout(this.idle);
+    const last = await this.handle(line);
+    if (last) this.exit(0, last);
+    this.armIdle();
   }
 
   private armIdle(): void {
     this.idle = setTimeout(() => this.exit(0), IDLE_MS);
   }
 
-  /** One request; when it was the boot's last stage, its client and waiter, for exit(). */
+  /**
+   * One request. Whatever happens, its client gets an answer: the stage's exit code, or "fallback"
+   * when the stage did not start here (the client then runs it itself). When it was the boot's last
+   * stage, returns its client and waiter, for exit().
+   */
   private async handle(line: string): Promise<{ client: number; waiter: number } | undefined> {
     const m = /^(\d+) (\d+)$/.exec(line);
     if (!m) return undefined;
     const client = Number(m[1]);
     const waiter = Number(m[2]);
     const r = `${this.dir}/${client}`;
-    for (const p of this.served.splice(0)) for (const f of REQUEST_FILES) fs.rmSync(`${p}.${f}`, { force: true });
-    const req = fs.lstatSync(`${r}.req`, { throwIfNoEntry: false });
-    if (!alive(client) || !req || !req.isFile() || req.uid !== 0) return undefined;
-    this.served.push(r);
-    const [prog = '', root = '', ...args] = fs.readFileSync(`${r}.req`, 'utf8').replace(/\n$/, '').split('\n');
-    const command = args.join(' ');
-    if (!STAGE_COMMANDS.has(command)) {
-      this.reply(r, 'fallback', waiter);
-      return undefined;
-    }
-    const out = await openWriter(`${r}.out`, client);
-    const err = await openWriter(`${r}.err`, client);
-    if (out === undefined || err === undefined) {
-      for (const fd of [out, err]) if (fd !== undefined) fs.closeSync(fd);
-      // the client is gone or broken: nothing ran, so a client that is still there runs it itself
-      this.reply(r, 'fallback', waiter);
-      return undefined;
-    }
-    setEnv('KINDLING_INIT_PROG', prog);
-    setEnv('KINDLING_INIT_ROOT', root);
-    const last = LAST_STAGES.includes(command);
-    let code = 1;
+    let rc = 'fallback';
+    let last = false;
+    let out: number | undefined;
+    let err: number | undefined;
     try {
-      code = await this.run(args, { stdout: pipeWriter(out, client), stderr: pipeWriter(err, client) });
+      for (const p of this.served.splice(0)) if (p !== r) for (const f of REQUEST_FILES) fs.rmSync(`${p}.${f}`, { force: true });
+      this.served.push(r);
+      const req = fs.lstatSync(`${r}.req`, { throwIfNoEntry: false });
+      if (!alive(client) || !req || !req.isFile() || req.uid !== 0) return undefined;
+      const [prog = '', root = '', ...args] = fs.readFileSync(`${r}.req`, 'utf8').replace(/\n$/, '').split('\n');
+      const command = args.join(' ');
+      if (!STAGE_COMMANDS.has(command)) return undefined;
+      out = await openWriter(`${r}.out`, client);
+      err = await openWriter(`${r}.err`, client);
+      // a client that is gone or broken: nothing ran, so a client still there runs it itself
+      if (out === undefined || err === undefined) return undefined;
+      setEnv('KINDLING_INIT_PROG', prog);
+      setEnv('KINDLING_INIT_ROOT', root);
+      last = LAST_STAGES.includes(command);
+      rc = '1';
+      const stderr = pipeWriter(err, client);
+      try {
+        rc = String(await this.run(args, { stdout: pipeWriter(out, client), stderr }));
+      } catch (e) {
+        stderr(`kindling-init: ${(e as Error)?.stack ?? String(e)}\n`);
+      }
+    } catch {
+      // (the request's files: nothing ran if rc is still "fallback")
     } finally {
-      fs.closeSync(out);
-      fs.closeSync(err);
-      this.reply(r, String(code), last ? undefined : waiter);
+      for (const fd of [out, err]) if (fd !== undefined) fs.closeSync(fd);
+      try {
+        this.reply(r, rc, last ? undefined : waiter);
+      } catch {
+        // no rc: the client sees the waiter end with none, as if the agent were gone, and runs the stage
+        if (last) process.kill(waiter, 'SIGTERM');
+      }
     }
     return last ? { client, waiter } : undefined;
   }

@@ -30,7 +30,7 @@ interface StageRun {
   rc: number;
   stdout: string;
   stderr: string;
-  /** The agent's pid file after the stage, if there was one. */
+  /** The agent's pid (from its `agent` file) after the stage, if there was one. */
   agent?: string;
 }
 
@@ -47,7 +47,7 @@ function boot(work: string, env: Record<string, string>, between: (i: number) =>
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
   const lines = STAGES.flatMap((s, i) => [
     `sh "$ki" ${s} >"$out/${i}.out" 2>"$out/${i}.err"; echo $? >"$out/${i}.rc"`,
-    `cat "$res/pid" >"$out/${i}.agent" 2>/dev/null || rm -f "$out/${i}.agent"`,
+    `cut -d' ' -f1 "$res/agent" >"$out/${i}.agent" 2>/dev/null || rm -f "$out/${i}.agent"`,
     between(i),
   ]);
   // at the end: any agent process still in the namespace
@@ -146,7 +146,7 @@ test('an agent that dies with a stage in hand: that stage runs in its own proces
   const work = mkdtempSync(join(tmpdir(), 'ki-resident-'));
   try {
     // the agent stopped after the local stage, and killed while the network stage waits on it
-    const r = boot(work, {}, (i) => (i === 0 ? 'a=$(cat "$res/pid"); kill -STOP "$a"; (sleep 0.5; kill -9 "$a") &' : ''));
+    const r = boot(work, {}, (i) => (i === 0 ? 'read -r a _ <"$res/agent"; kill -STOP "$a"; (sleep 0.5; kill -9 "$a") &' : ''));
     assert.deepEqual(r.stages.map((s) => s.rc), [0, 1, 1, 0]);
     assert.match(r.stages[1]!.stderr, /the resident agent is gone; the stage runs in its own process/);
     assert.match(r.stages[1]!.stderr, /running 'init'/);
@@ -167,13 +167,31 @@ test('an agent gone between stages, or a pid file naming another process: the st
     // namespace's init): the network stage must not wait on it, nor say anything about it
     const r = boot(work, {}, (i) =>
       i === 0
-        ? ['kill -9 "$(cat "$res/pid")"; sleep 0.2; echo 1 >"$res/pid"', 'sh "$ki" status >"$out/status.out" 2>&1; echo $? >"$out/status.rc"'].join('\n')
+        ? ['read -r a _ <"$res/agent"; kill -9 "$a"; sleep 0.2; echo "1 0" >"$res/agent"', 'sh "$ki" status >"$out/status.out" 2>&1; echo $? >"$out/status.rc"'].join('\n')
         : '',
     );
     assert.deepEqual(r.stages.map((s) => s.rc), [0, 1, 1, 0]);
     assert.doesNotMatch(r.stages[1]!.stderr, /resident agent/);
     // a verb that is not a stage's never goes to an agent
     assert.match(readFileSync(join(work, 'out/status.out'), 'utf8'), /^status: /m);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM (a unit stopped, a stage timed out): the agent exits at once and removes its directory; the next stage runs in its own process', { skip: !asRoot && 'needs root' }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'ki-resident-'));
+  try {
+    // between the local and the network stage: SIGTERM, then the agent must be gone within a second
+    const r = boot(work, {}, (i) =>
+      i === 0 ? 'read -r a _ <"$res/agent"; kill -TERM "$a"; for n in 1 2 3 4 5 6 7 8 9 10; do [ -d "/proc/$a" ] || break; sleep 0.1; done; [ -d "/proc/$a" ] && echo alive >"$out/term"; true' : '',
+    );
+    assert.equal(existsSync(join(work, 'out/term')), false, 'the agent still ran a second after SIGTERM');
+    assert.equal(existsSync(join(work, 'resident')), false);
+    assert.deepEqual(r.stages.map((s) => s.rc), [0, 1, 1, 0]);
+    assert.equal(r.stages[1]!.agent, undefined);
+    assert.doesNotMatch(r.stages[1]!.stderr, /resident agent/);
+    assert.equal(r.leftover, '');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

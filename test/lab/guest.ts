@@ -309,7 +309,7 @@ done
     const reaped0 = reapedCpuSeconds(this.sandbox.pid);
     const r = await this.sandbox.exec(['bash', join(out, 'driver.sh')], { allowFailure: true });
     if (r.code !== 0) throw new Error(`guest ${this.name} boot ${n}: driver failed (${r.code}): ${r.stderr.trim()}`);
-    await residentGone(this.sandbox.pid);
+    await residentGone(this.sandbox.pid, out);
     const reaped1 = reapedCpuSeconds(this.sandbox.pid);
     const result = parseBoot(n, out, stages);
     if (reaped0 !== undefined && reaped1 !== undefined) result.orphanCpuSeconds = Math.round((reaped1 - reaped0) * 1000) / 1000;
@@ -388,7 +388,7 @@ const USER_HZ = 100;
  * final stage ends, has been reaped by the guest's init: only then is its CPU in init's counts. One
  * still there is an error (it should have exited, and its CPU would be missing from the figures).
  */
-async function residentGone(initPid: number): Promise<void> {
+async function residentGone(initPid: number, out: string): Promise<void> {
   const deadline = Date.now() + 5000;
   const pending = (pid: number) => {
     try {
@@ -399,7 +399,18 @@ async function residentGone(initPid: number): Promise<void> {
     }
   };
   while (childPids(initPid).some(pending)) {
-    if (Date.now() > deadline) throw new Error('the resident kindling-init agent did not exit after the boot\'s stages');
+    if (Date.now() > deadline) {
+      const left = childPids(initPid).filter(pending).flatMap((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+          return [`${p} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 3)} ${readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ').trim()}`];
+        } catch {
+          return [];
+        }
+      });
+      const stages = readFileSync(join(out, 'stages.tsv'), 'utf8').trim().replace(/\n/g, ' | ');
+      throw new Error(`the resident kindling-init agent did not exit after the boot's stages; left: ${left.join('; ')}; stages: ${stages}`);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -13,6 +13,7 @@ let httpMod: typeof import('node:http') | undefined;
 let childMod: typeof import('node:child_process') | undefined;
 let httpsMod: typeof import('node:https') | undefined;
 let osMod: typeof import('node:os') | undefined;
+let netMod: typeof import('node:net') | undefined;
 
 export const zlib = (): typeof import('node:zlib') => (zlibMod ??= req('node:zlib') as typeof import('node:zlib'));
 export const crypto = (): typeof import('node:crypto') => (cryptoMod ??= req('node:crypto') as typeof import('node:crypto'));
@@ -20,3 +21,4 @@ export const http = (): typeof import('node:http') => (httpMod ??= req('node:htt
 export const childProcess = (): typeof import('node:child_process') => (childMod ??= req('node:child_process') as typeof import('node:child_process'));
 export const https = (): typeof import('node:https') => (httpsMod ??= req('node:https') as typeof import('node:https'));
 export const os = (): typeof import('node:os') => (osMod ??= req('node:os') as typeof import('node:os'));
+export const net = (): typeof import('node:net') => (netMod ??= req('node:net') as typeof import('node:net'));
