@@ -4,8 +4,9 @@
 // seed instance) and a fresh overlay of the node image, booted twice: the first boot (a new
 // instance: everything runs) and a reboot (per-boot work only). Prints, per boot, the median wall
 // and CPU (user+sys of each stage's process tree, from bash `times` in the guest) of each stage,
-// then CPU that outlived its stage ("orphans": kindling-init's background host key generation,
-// reaped by the guest's init), the totals and the ratios kindling-init / cloud-init.
+// then CPU that outlived its stage ("orphans", reaped by the guest's init: kindling-init's background
+// host key generation, and its resident agent, which runs the stages and exits as the final stage
+// ends), the totals and the ratios kindling-init / cloud-init.
 //
 // Scenarios (files of test/agent/scenarios, read as the side-by-side acceptance reads them): the
 // seed instance, then mime-heavy (a MIME multipart of every part kind: merged cloud-configs, scripts,
