@@ -88,14 +88,14 @@ async function openWriter(path: string, client: number): Promise<number | undefi
 }
 
 /** Writes all of it to a non-blocking pipe, waiting while the pipe is full; a client that is gone gets nothing more. */
-function pipeWriter(fd: number | undefined, client: number): (text: string) => void {
-  let broken = fd === undefined;
+function pipeWriter(fd: number, client: number): (text: string) => void {
+  let broken = false;
   return (text) => {
     if (broken) return;
     const b = Buffer.from(text, 'utf8');
     for (let off = 0; off < b.length; ) {
       try {
-        off += fs.writeSync(fd!, b, off, b.length - off);
+        off += fs.writeSync(fd, b, off, b.length - off);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && alive(client)) {
           sleepSync(1);

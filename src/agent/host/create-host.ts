@@ -7,7 +7,7 @@ import { nodeBackgroundRunner, nodeRunner } from './node-runner.js';
 import { nodeHttpClient } from './node-http.js';
 import { realClock } from './clock.js';
 import { BufferedLogger } from './file-logger.js';
-import { StageOutput } from './stage-output.js';
+import { StageOutput, type StageIo } from './stage-output.js';
 import { loggingRunner } from './logging-runner.js';
 
 export interface RealHost extends Host {
@@ -17,13 +17,10 @@ export interface RealHost extends Host {
   close(): Promise<void>;
 }
 
-export function createHost(root = '/', opts: { userAgent?: string; io?: { stdout(t: string): void; stderr(t: string): void } } = {}): RealHost {
+export function createHost(root = '/', opts: { userAgent?: string; io?: StageIo } = {}): RealHost {
   const rfs = new RootedFs(root);
-  const stageOutput = new StageOutput({
-    stdout: opts.io ? (t) => opts.io!.stdout(t) : (t) => fs.writeSync(1, t),
-    stderr: opts.io ? (t) => opts.io!.stderr(t) : (t) => fs.writeSync(2, t),
-    console: (t) => writeConsole(rfs, t),
-  });
+  const io = opts.io ?? { stdout: (t: string) => fs.writeSync(1, t), stderr: (t: string) => fs.writeSync(2, t) };
+  const stageOutput = new StageOutput({ stdout: io.stdout, stderr: io.stderr, console: (t) => writeConsole(rfs, t) });
   const logger = new BufferedLogger({ echo: (line) => stageOutput.err(line), echoLevel: 'WARNING' });
   const http = nodeHttpClient(opts.userAgent);
   const run = loggingRunner(nodeRunner({ root: rfs.root, output: stageOutput }), logger);

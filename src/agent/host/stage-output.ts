@@ -4,6 +4,12 @@
 import * as fs from 'node:fs';
 import type { Output } from './host.js';
 
+/** Where a stage's stdout and stderr go: the process's own fds 1 and 2 unless a resident agent runs the stage for a client. */
+export interface StageIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
 export interface OutputTargets {
   /** Also write to the process's own stdout/stderr (the console, under systemd). */
   echo: boolean;

@@ -1,6 +1,9 @@
 // Argument parsing for kindling-init, with cloud-init's global flags (--version/-v, --file/-f,
 // --debug/-d, --force) before the subcommand, and helpers for each verb's own flags.
 import { basename } from 'node:path';
+import type { StageIo } from '../../agent/host/stage-output.js';
+
+export type { StageIo };
 
 export interface GlobalArgs {
   prog: string;
@@ -14,11 +17,6 @@ export interface GlobalArgs {
   error?: string;
   /** Where a stage's stdout and stderr go: the process's own unless a resident agent runs it for a client (resident.ts). */
   io?: StageIo;
-}
-
-export interface StageIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
 }
 
 export type Verb = (g: GlobalArgs) => Promise<number>;

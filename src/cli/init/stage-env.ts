@@ -9,7 +9,7 @@ import { confCache } from '../../agent/config/conf-cache.js';
 
 export function stageEnv(g: GlobalArgs): StageEnv {
   const root = process.env.KINDLING_INIT_ROOT || '/';
-  const host: RealHost = createHost(root, { userAgent: `Cloud-Init/${CLOUD_INIT_COMPAT_VERSION}`, ...(g.io ? { io: g.io } : {}) });
+  const host: RealHost = createHost(root, { userAgent: `Cloud-Init/${CLOUD_INIT_COMPAT_VERSION}`, io: g.io });
   return { host, files: g.files, force: g.force, network: applyNetwork };
 }
 
