@@ -112,9 +112,18 @@ function tree(root: string): Map<string, string> {
 
 const asRoot = process.getuid?.() === 0;
 
-test('the four stages through one resident agent: the exit codes, output and files of one process per stage', { skip: !asRoot && 'needs root' }, () => {
+/** Runs `fn` with a scratch directory, removed afterwards. */
+function inWork(fn: (work: string) => void): void {
   const work = mkdtempSync(join(tmpdir(), 'ki-resident-'));
   try {
+    fn(work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+test('the four stages through one resident agent: the exit codes, output and files of one process per stage', { skip: !asRoot && 'needs root' }, () =>
+  inWork((work) => {
     const viaAgent = boot(join(work, 'agent'), {});
     const plain = boot(join(work, 'plain'), { KINDLING_INIT_RESIDENT: '0' });
     // one agent for the first three stages' pid files, gone after the final stage, nothing left running
@@ -137,14 +146,10 @@ test('the four stages through one resident agent: the exit codes, output and fil
     assert.match(viaAgent.stages[1]!.stderr, /Running module write_files \(cc_write_files\) failed/);
     assert.deepEqual(tree(join(work, 'agent/root')), tree(join(work, 'plain/root')));
     assert.equal(readFileSync(join(work, 'agent/root/etc/kr-late'), 'utf8'), 'late');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an agent that dies with a stage in hand: that stage runs in its own process, and so do the rest', { skip: !asRoot && 'needs root' }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'ki-resident-'));
-  try {
+test('an agent that dies with a stage in hand: that stage runs in its own process, and so do the rest', { skip: !asRoot && 'needs root' }, () =>
+  inWork((work) => {
     // the agent stopped after the local stage, and killed while the network stage waits on it
     const r = boot(work, {}, (i) => (i === 0 ? 'read -r a _ <"$res/agent"; kill -STOP "$a"; (sleep 0.5; kill -9 "$a") &' : ''));
     assert.deepEqual(r.stages.map((s) => s.rc), [0, 1, 1, 0]);
@@ -155,14 +160,10 @@ test('an agent that dies with a stage in hand: that stage runs in its own proces
     assert.equal(r.stages[3]!.agent, undefined);
     assert.equal(existsSync(join(work, 'resident')), false);
     assert.equal(r.leftover, '');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an agent gone between stages, or a pid file naming another process: the stages run in their own processes at once', { skip: !asRoot && 'needs root' }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'ki-resident-'));
-  try {
+test('an agent gone between stages, or a pid file naming another process: the stages run in their own processes at once', { skip: !asRoot && 'needs root' }, () =>
+  inWork((work) => {
     // after the local stage: the agent killed, and its pid file pointing at a live process (this
     // namespace's init): the network stage must not wait on it, nor say anything about it
     const r = boot(work, {}, (i) =>
@@ -174,14 +175,10 @@ test('an agent gone between stages, or a pid file naming another process: the st
     assert.doesNotMatch(r.stages[1]!.stderr, /resident agent/);
     // a verb that is not a stage's never goes to an agent
     assert.match(readFileSync(join(work, 'out/status.out'), 'utf8'), /^status: /m);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('SIGTERM (a unit stopped, a stage timed out): the agent exits at once and removes its directory; the next stage runs in its own process', { skip: !asRoot && 'needs root' }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'ki-resident-'));
-  try {
+test('SIGTERM (a unit stopped, a stage timed out): the agent exits at once and removes its directory; the next stage runs in its own process', { skip: !asRoot && 'needs root' }, () =>
+  inWork((work) => {
     // between the local and the network stage: SIGTERM, then the agent must be gone within a second
     const r = boot(work, {}, (i) =>
       i === 0 ? 'read -r a _ <"$res/agent"; kill -TERM "$a"; for n in 1 2 3 4 5 6 7 8 9 10; do [ -d "/proc/$a" ] || break; sleep 0.1; done; [ -d "/proc/$a" ] && echo alive >"$out/term"; true' : '',
@@ -192,7 +189,4 @@ test('SIGTERM (a unit stopped, a stage timed out): the agent exits at once and r
     assert.equal(r.stages[1]!.agent, undefined);
     assert.doesNotMatch(r.stages[1]!.stderr, /resident agent/);
     assert.equal(r.leftover, '');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  }));
