@@ -176,6 +176,33 @@ export function storeConformance(adapter: string, open: () => Promise<StoreHarne
       assert.deepEqual(all, made);
     });
 
+    withStore('loadStored: a fleet comes in pages; a page that fails fails the load with its error, and the store goes on working', async ({ store }) => {
+      const made = await store.createMany(Array.from({ length: 1200 }, (_, j) => instanceData({ addresses: [{ ip: `10.3.${j >> 8}.${j & 255}` }] })));
+      const seen: string[] = [];
+      let pages = 0;
+      await store.loadStored((page) => {
+        pages++;
+        for (const s of page) seen.push(s.uuid);
+      });
+      assert.deepEqual(seen.sort(), made.map((i) => i.uuid).sort());
+      assert.ok(pages > 1, `${pages} page(s)`);
+      // more failed loads than a connection pool has connections: none may keep its connection
+      for (let k = 0; k < 6; k++) {
+        let calls = 0;
+        await assert.rejects(
+          store.loadStored(() => {
+            if (++calls === 2) throw new Error('page refused');
+          }),
+          /page refused/,
+        );
+        assert.equal(calls, 2, 'no page is handed on after the one that failed');
+      }
+      assert.equal((await store.get(made[1199]!.uuid))?.uuid, made[1199]!.uuid);
+      let again = 0;
+      await store.loadStored((page) => (again += page.length));
+      assert.equal(again, 1200);
+    });
+
     withStore('loadStored: every instance unparsed, with its addresses, equal to what get reads', async ({ store }) => {
       const a = await store.create(instanceData({ addresses: [{ ip: '10.2.0.1', mac: 'fa:16:3e:00:02:01' }, { ip: '2001:db8::21' }], meta: { 'ünï': 'cödé' } }));
       const b = await store.create(instanceData({ user_data: new Uint8Array([0, 255, 10]), files: [{ path: '/x', content: new Uint8Array([1, 2]) }] }));

@@ -52,8 +52,13 @@ export function storedFromRow(row: InstancesTable): StoredInstance {
     created_at: row.created_at,
     updated_at: row.updated_at,
     revision: Number(row.revision),
-    addresses: row.addresses ? row.addresses.split(' ') : docAddressKeys(row.doc),
+    addresses: columnAddressKeys(row.addresses, row.doc),
   };
+}
+
+/** The address column's keys; for an empty column, the record's own (see docAddressKeys). */
+export function columnAddressKeys(column: string, doc: string): string[] {
+  return column ? column.split(' ') : docAddressKeys(doc);
 }
 
 /**
