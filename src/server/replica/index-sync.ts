@@ -147,11 +147,7 @@ export class IndexSync implements ChangeWatcher {
     const base = await this.store.revision();
     const mark = ++this.resyncs;
     await this.store.loadStored((page) => {
-      for (const s of page) {
-        // equal revisions are the same record: keep the entry and whatever view it has cached
-        const cur = this.index.byUuid(s.uuid);
-        this.index.see(cur?.revision === s.revision ? cur : this.index.upsertStored(s), mark);
-      }
+      for (const s of page) this.index.refresh(s, mark);
     });
     this.index.sweep(mark);
     // a fleet smaller than the index packs by itself is packed now (record-codec.ts)
