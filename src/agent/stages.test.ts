@@ -63,17 +63,20 @@ test('the seed instance boots through the four stages on a scratch root', async 
     assert.ok(!read(h, 'var/log/cloud-init.log').includes('cloud-password'));
     assert.ok(!read(h, 'var/log/cloud-init-output.log').includes('cloud-password'));
     assert.equal(mode(h, 'var/log/cloud-init.log'), 0o640);
-    // host keys: started in the background by the local stage, installed by the ssh module with
-    // the comment fixed to the hostname set meanwhile, staging area removed
+    // host keys: started in the background by the local stage (on an image's first boot RSA
+    // before the datasource search, the rest once the instance is known), installed by the ssh
+    // module with the comment fixed to the hostname set meanwhile, staging areas removed
     for (const t of ['rsa', 'dsa', 'ecdsa', 'ed25519']) {
       assert.ok(exists(h, `etc/ssh/ssh_host_${t}_key.pub`), t);
       assert.match(read(h, `etc/ssh/ssh_host_${t}_key.pub`), / root@localhost\n$/);
       assert.equal(mode(h, `etc/ssh/ssh_host_${t}_key`), 0o600);
     }
-    assert.equal(h.backgroundCalls.length, 1, 'one background process for the four key types');
-    assert.deepEqual(h.backgroundCalls[0]?.slice(5), ['rsa', 'dsa', 'ecdsa', 'ed25519']);
+    assert.deepEqual(h.backgroundCalls.map((c) => c.slice(5)), [['rsa'], ['dsa', 'ecdsa', 'ed25519']]);
+    assert.ok(h.backgroundCalls[0]![4]!.endsWith('/+first-boot'), 'the first boot\'s own staging directory');
+    assert.ok(h.logText().indexOf('Generating host keys in the background: rsa') < h.logText().indexOf('Searching for local data source'), 'RSA before the search');
     assert.equal(h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen' && c.argv[1] === '-t').length, 4, 'each key generated once');
     assert.ok(!exists(h, `run/kindling-init/hostkeys/${IID}`));
+    assert.ok(!exists(h, 'run/kindling-init/hostkeys/+first-boot'));
     // network seam: render in the local stage, bring up in the network stage
     assert.equal(calls.length, 2);
     assert.deepEqual([calls[0]?.stage, calls[0]?.bringUp, calls[0]?.render], ['local', false, true]);
@@ -129,6 +132,7 @@ test('a second boot with the same instance reruns only per-boot work', async () 
     // DMI system-uuid equals the instance id: the cache is trusted, no metadata request
     assert.equal(h.fakeHttp.requests.length, before);
     assert.equal(h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen').length, firstKeygens, 'host keys kept');
+    assert.equal(h.backgroundCalls.length, 2, 'nothing started in the background at a reboot');
     assert.equal(h.runner.calls.filter((c) => c.argv[0] === 'useradd').length, 1);
     assert.match(h.logText(), /config-users-groups already ran/);
     assert.ok(exists(h, `var/lib/cloud/instances/${IID}/boot-finished`));
@@ -187,10 +191,58 @@ test('metadata service down: falls back to DataSourceNone within the bound, stat
     const codes = await fourStages(h);
     assert.deepEqual(codes, [0, 0, 0, 0], h.logText());
     assert.equal(read(h, 'var/lib/cloud/data/instance-id'), 'iid-datasource-none\n');
+    // the RSA key the first boot started before the (failed) search serves the instance the
+    // network stage settled on: no key is generated twice, nothing is left staged
+    assert.equal(h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen' && c.argv[1] === '-t').length, 4, 'each key generated once');
+    assert.ok(exists(h, 'etc/ssh/ssh_host_rsa_key'));
+    assert.ok(!exists(h, 'run/kindling-init/hostkeys/+first-boot'));
+    assert.ok(!exists(h, 'run/kindling-init/hostkeys/iid-datasource-none'));
     const st = await statusDetails(h);
     assert.equal(st.datasource, 'none');
     assert.ok(h.clock.now() - 1_700_000_000 < 30, 'bounded wait');
     assert.match(JSON.stringify(st.recoverableErrors), /No active metadata service found|Used fallback datasource/);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test("an image's first boot whose user-data asks for other key types: the early RSA key is dropped, not installed", async () => {
+  const h = createStageTestHost();
+  try {
+    plantDebianGuest(h);
+    allowGuestTools(h);
+    seedInstanceRoutes(h, `${SEED_UD}ssh_genkeytypes: [ed25519]\n`, { bundle: true });
+    const codes = await fourStages(h);
+    assert.deepEqual(codes, [0, 0, 0, 0], h.logText());
+    assert.deepEqual(h.backgroundCalls.map((c) => c.slice(5)), [['rsa'], ['dsa', 'ecdsa', 'ed25519']]);
+    assert.ok(exists(h, 'etc/ssh/ssh_host_ed25519_key'));
+    for (const t of ['rsa', 'dsa', 'ecdsa']) assert.ok(!exists(h, `etc/ssh/ssh_host_${t}_key`), t);
+    assert.ok(!exists(h, 'run/kindling-init/hostkeys/+first-boot'));
+    assert.ok(!exists(h, `run/kindling-init/hostkeys/${IID}`));
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a boot with no instance link but the same instance as before: what the first boot started is dropped', async () => {
+  const h = createStageTestHost();
+  try {
+    plantDebianGuest(h, { uuid: IID });
+    allowGuestTools(h);
+    seedInstanceRoutes(h, SEED_UD, { bundle: true });
+    await fourStages(h);
+    const fs = await import('node:fs');
+    fs.rmSync(`${h.rootDir}/run`, { recursive: true, force: true });
+    fs.mkdirSync(`${h.rootDir}/run`);
+    fs.rmSync(`${h.rootDir}/var/lib/cloud/instance`);
+    const keygens = h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen' && c.argv[1] === '-t').length;
+    const codes = await fourStages(h);
+    assert.deepEqual(codes, [0, 0, 0, 0], h.logText());
+    // started (the link was gone), then dropped once the instance proved not new; keys kept
+    assert.deepEqual(h.backgroundCalls.slice(2).map((c) => c.slice(5)), [['rsa']]);
+    assert.ok(!exists(h, 'run/kindling-init/hostkeys/+first-boot'));
+    assert.equal(h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen' && c.argv[1] === '-t').length, keygens + 1, 'only the dropped one');
+    assert.match(h.logText(), /config-ssh already ran|config-ssh previously ran/);
   } finally {
     h.cleanup();
   }

@@ -22,7 +22,7 @@ import type { ModuleContext, ModuleDef } from './modules/types.js';
 import type { NetworkStep } from './network-step.js';
 import { consumeData, processAll, storeUserData } from './boot/userdata-steps.js';
 import { getHostnameFqdn } from './hostname/hostname.js';
-import { DEFAULT_KEY_TYPES, KEY_FILE, startHostKeyGeneration } from './ssh/hostkeys.js';
+import { adoptFirstBootKeys, DEFAULT_KEY_TYPES, discardFirstBootKeys, KEY_FILE, startFirstBootHostKeys, startHostKeyGeneration } from './ssh/hostkeys.js';
 import { CLOUD_INIT_COMPAT_VERSION } from './version.js';
 import type { LogLevel } from './host/host.js';
 
@@ -155,15 +155,21 @@ async function networkStep(env: StageEnv, boot: Boot, stage: 'local' | 'network'
  * types the system config asks for (user-data can still change them; the ssh module reconciles).
  */
 async function startEarlyHostKeys(boot: Boot): Promise<void> {
+  await adoptFirstBootKeys(boot.host, boot.iid);
+  await startHostKeyGeneration(boot.host, boot.iid, await wantedHostKeyTypes(boot));
+}
+
+/** The host key types the ssh module will generate, as far as the config known now says. */
+async function wantedHostKeyTypes(boot: Boot): Promise<string[]> {
   const cfg = await boot.cfg();
   const mods = readModuleEntries(boot.host, cfg, 'cloud_init_modules');
-  if (!mods.some((m) => m.def.name === 'ssh') || cfg.ssh_keys) return;
+  if (!mods.some((m) => m.def.name === 'ssh') || cfg.ssh_keys) return [];
   const raw = cfg.ssh_genkeytypes;
   const types = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',').map((x) => x.trim()) : DEFAULT_KEY_TYPES;
   const deleteKeys = cfg.ssh_deletekeys === undefined || cfg.ssh_deletekeys === null || cfg.ssh_deletekeys === true || cfg.ssh_deletekeys === 'true';
   const wanted: string[] = [];
   for (const t of types) if (deleteKeys || !(await boot.host.fs.exists(KEY_FILE(t)))) wanted.push(t);
-  await startHostKeyGeneration(boot.host, boot.iid, wanted);
+  return wanted;
 }
 
 // ---------------------------------------------------------------- init (local and network)
@@ -201,6 +207,9 @@ export async function runInit(env: StageEnv, local: boolean): Promise<number> {
         existing = 'trust';
       }
       await boot.purgeCache();
+      // An image's first boot (no instance has run here): its instance will be new, so the slow
+      // host keys start now, while the datasource is searched for (ssh/hostkeys.ts).
+      if (!(await env.host.fs.lstat(boot.paths.instanceLink))) await startFirstBootHostKeys(env.host, await wantedHostKeyTypes(boot));
     }
     try {
       await boot.fetch(existing, local ? 'local' : 'network');
@@ -225,7 +234,10 @@ export async function runInit(env: StageEnv, local: boolean): Promise<number> {
     const iid = await boot.instancify();
     env.host.log.log('DEBUG', 'main', `[${local ? 'local' : 'net'}] init will now be targeting instance id: ${iid}. new=${await boot.isNewInstance()}`);
     if (local) await maybeSetHostname(boot, 'local', 'network');
-    if (local && (await boot.isNewInstance())) await startEarlyHostKeys(boot);
+    if (local) {
+      if (await boot.isNewInstance()) await startEarlyHostKeys(boot);
+      else await discardFirstBootKeys(env.host);
+    }
     const bringUp = !local && (await boot.cfg()).disable_network_activation !== true;
     await networkStep(env, boot, local ? 'local' : 'network', bringUp);
     const ds = boot.ds;

@@ -4,6 +4,11 @@
 // directory under /run, for the key types the system config asks for; the ssh module then takes
 // the finished keys (waiting if needed), and generates itself whatever was not staged. The result
 // is the same files cloud-init writes, by the same tool; only the start time moves.
+//
+// On an image's first boot (no instance has run on it yet) the slow types start earlier still, as
+// the local stage begins, before the datasource is searched for: the search (a DHCP lease and a
+// request) then runs while the key's primes are sought. They wait in a staging directory of their
+// own, which the instance adopts once it is known to be new; anything else discards them.
 import type { Host } from '../host/host.js';
 
 export const KEY_FILE = (t: string) => `/etc/ssh/ssh_host_${t}_key`;
@@ -16,16 +21,56 @@ export const DEFAULT_KEY_TYPES = ['rsa', 'dsa', 'ecdsa', 'ed25519'];
 export const KEYGEN_SCRIPT =
   'dir=$1; shift; for t in "$@"; do (ssh-keygen -t "$t" -N "" -f "$dir/ssh_host_${t}_key" </dev/null >"$dir/$t.out" 2>&1; echo $? >"$dir/$t.done.tmp" && mv "$dir/$t.done.tmp" "$dir/$t.done") & done; wait';
 
+const STAGING = '/run/kindling-init/hostkeys';
+
 function stagingDir(iid: string): string {
-  return `/run/kindling-init/hostkeys/${iid.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  return `${STAGING}/${iid.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
+
+/** The first boot's staging directory ('+' is in no instance's directory name). */
+const FIRST_BOOT_NAME = '+first-boot';
+const FIRST_BOOT_DIR = `${STAGING}/${FIRST_BOOT_NAME}`;
+
+/**
+ * The key types worth starting before the instance is known: RSA only, whose prime search takes
+ * 0.2-0.8 s of CPU (ssh-keygen in the lab's Debian image); DSA, ECDSA and Ed25519 take 20 ms or
+ * less, and started with the rest they are named after the instance's hostname from the start.
+ */
+export const SLOW_KEY_TYPES = ['rsa'];
 
 const VALID_TYPE = /^[a-z0-9-]{1,32}$/;
 
 /** Starts background generation of host keys for `types`; quietly does nothing where it cannot. */
 export async function startHostKeyGeneration(host: Host, iid: string, types: string[]): Promise<string[]> {
-  if (!host.background) return [];
-  const dir = stagingDir(iid);
+  return startIn(host, stagingDir(iid), types);
+}
+
+/**
+ * An image's first boot, before the datasource search: starts the slow ones of `types` in the
+ * first boot's own staging directory (see adoptFirstBootKeys).
+ */
+export async function startFirstBootHostKeys(host: Host, types: string[]): Promise<string[]> {
+  return startIn(host, FIRST_BOOT_DIR, types.filter((t) => SLOW_KEY_TYPES.includes(t)));
+}
+
+/**
+ * The new instance `iid` takes over what the first boot started: its staging directory becomes a
+ * link to the first boot's (the keys are being written there). Does nothing when nothing was
+ * started or the instance already has a staging directory.
+ */
+export async function adoptFirstBootKeys(host: Host, iid: string): Promise<void> {
+  if ((await host.fs.lstat(FIRST_BOOT_DIR))?.kind !== 'dir' || (await host.fs.lstat(stagingDir(iid)))) return;
+  // relative: the link resolves the same from the guest's root and from any root it is mounted in
+  await host.fs.symlink(FIRST_BOOT_NAME, stagingDir(iid));
+}
+
+/** Drops what the first boot started, for a boot that turned out not to be a new instance's. */
+export async function discardFirstBootKeys(host: Host): Promise<void> {
+  await host.fs.remove(FIRST_BOOT_DIR, { recursive: true });
+}
+
+async function startIn(host: Host, dir: string, types: string[]): Promise<string[]> {
+  if (!host.background || !types.length) return [];
   await host.fs.mkdir(dir, { mode: 0o700 });
   const started: string[] = [];
   for (const t of types) {
@@ -83,7 +128,8 @@ export async function takeStagedKey(host: Host, iid: string, type: string, timeo
   return { code: 0, stdout };
 }
 
-/** Removes what is left of the staging area (keys not used). */
+/** Removes what is left of the staging area (keys not used), the first boot's included. */
 export async function discardStagedKeys(host: Host, iid: string): Promise<void> {
   await host.fs.remove(stagingDir(iid), { recursive: true });
+  await discardFirstBootKeys(host);
 }
