@@ -213,6 +213,8 @@ function buildSnapshot(BUILD, SOURCE) {
     delete globalThis.__kindlingInitSnapshot;
     main = start;
     for (const v of ['init', 'modules', 'status']) verbs[v]().catch(() => undefined);
+    // compiled into the snapshot: what every boot's first stage would compile (verb-init's warmUp)
+    verbs.init().then((m) => m.warmUp && m.warmUp()).catch(() => undefined);
   };
   const mod = { exports: {}, id: '.', filename: entry, loaded: false, children: [], paths: [] };
   fn.call(mod.exports, mod.exports, bundleRequire, mod, entry, require('path').dirname(entry));
