@@ -18,6 +18,17 @@ async function fourStages(h: ReturnType<typeof createStageTestHost>, calls: Netw
   return [await runInit(e, true), await runInit(e, false), await runModules(e, 'config'), await runModules(e, 'final')];
 }
 
+/** The seed instance's first boot on a fresh scratch root, then a reboot's fresh /run. */
+async function firstBootThenFreshRun(h: ReturnType<typeof createStageTestHost>): Promise<void> {
+  plantDebianGuest(h, { uuid: IID });
+  allowGuestTools(h);
+  seedInstanceRoutes(h, SEED_UD, { bundle: true });
+  await fourStages(h);
+  const fs = await import('node:fs');
+  fs.rmSync(`${h.rootDir}/run`, { recursive: true, force: true });
+  fs.mkdirSync(`${h.rootDir}/run`);
+}
+
 test('the seed instance boots through the four stages on a scratch root', async () => {
   const h = createStageTestHost();
   try {
@@ -117,15 +128,8 @@ test('without the bundle endpoint the agent crawls the tree like cloud-init', as
 test('a second boot with the same instance reruns only per-boot work', async () => {
   const h = createStageTestHost();
   try {
-    plantDebianGuest(h, { uuid: IID });
-    allowGuestTools(h);
-    seedInstanceRoutes(h, SEED_UD, { bundle: true });
-    await fourStages(h);
+    await firstBootThenFreshRun(h);
     const firstKeygens = h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen').length;
-    // reboot: /run is fresh
-    const fs = await import('node:fs');
-    fs.rmSync(`${h.rootDir}/run`, { recursive: true, force: true });
-    fs.mkdirSync(`${h.rootDir}/run`);
     const before = h.fakeHttp.requests.length;
     const codes = await fourStages(h);
     assert.deepEqual(codes, [0, 0, 0, 0], h.logText());
@@ -227,14 +231,8 @@ test("an image's first boot whose user-data asks for other key types: the early 
 test('a boot with no instance link but the same instance as before: what the first boot started is dropped', async () => {
   const h = createStageTestHost();
   try {
-    plantDebianGuest(h, { uuid: IID });
-    allowGuestTools(h);
-    seedInstanceRoutes(h, SEED_UD, { bundle: true });
-    await fourStages(h);
-    const fs = await import('node:fs');
-    fs.rmSync(`${h.rootDir}/run`, { recursive: true, force: true });
-    fs.mkdirSync(`${h.rootDir}/run`);
-    fs.rmSync(`${h.rootDir}/var/lib/cloud/instance`);
+    await firstBootThenFreshRun(h);
+    (await import('node:fs')).rmSync(`${h.rootDir}/var/lib/cloud/instance`);
     const keygens = h.runner.calls.filter((c) => c.argv[0] === 'ssh-keygen' && c.argv[1] === '-t').length;
     const codes = await fourStages(h);
     assert.deepEqual(codes, [0, 0, 0, 0], h.logText());
