@@ -22,7 +22,7 @@ import type { ModuleContext, ModuleDef } from './modules/types.js';
 import type { NetworkStep } from './network-step.js';
 import { consumeData, processAll, storeUserData } from './boot/userdata-steps.js';
 import { getHostnameFqdn } from './hostname/hostname.js';
-import { adoptFirstBootKeys, DEFAULT_KEY_TYPES, discardFirstBootKeys, KEY_FILE, startFirstBootHostKeys, startHostKeyGeneration } from './ssh/hostkeys.js';
+import { DEFAULT_KEY_TYPES, discardFirstBootKeys, KEY_FILE, startFirstBootHostKeys, startHostKeyGeneration } from './ssh/hostkeys.js';
 import { CLOUD_INIT_COMPAT_VERSION } from './version.js';
 import type { LogLevel } from './host/host.js';
 
@@ -155,7 +155,6 @@ async function networkStep(env: StageEnv, boot: Boot, stage: 'local' | 'network'
  * types the system config asks for (user-data can still change them; the ssh module reconciles).
  */
 async function startEarlyHostKeys(boot: Boot): Promise<void> {
-  await adoptFirstBootKeys(boot.host, boot.iid);
   await startHostKeyGeneration(boot.host, boot.iid, await wantedHostKeyTypes(boot));
 }
 

@@ -8,7 +8,7 @@ import { setupUserKeys, DISABLE_USER_OPTS } from '../accounts/authorized-keys.js
 import { updateSshdConfig } from '../ssh/sshd-config.js';
 import { lookupGroup } from '../accounts/passwd-db.js';
 import { usersAndDefault } from './default-user.js';
-import { adoptFirstBootKeys, discardStagedKeys, takeStagedKey } from '../ssh/hostkeys.js';
+import { discardStagedKeys, takeStagedKey } from '../ssh/hostkeys.js';
 import { systemHostname } from '../hostname/hostname.js';
 
 const GENERATE_KEY_NAMES = ['rsa', 'dsa', 'ecdsa', 'ed25519'];
@@ -73,8 +73,6 @@ export const ssh: ModuleDef = {
       for (const t of types) if (!(await host.fs.exists(KEY_FILE(t)))) todo.push(t);
       if (todo.length) await host.fs.mkdir('/etc/ssh');
       // keys the local stage started generating in the background, then the rest, all at once
-      // (a first boot's, too, when the instance was found only by the network stage)
-      if (ctx.iid && todo.length) await adoptFirstBootKeys(host, ctx.iid);
       const staged = await Promise.all(todo.map((t) => (ctx.iid ? takeStagedKey(host, ctx.iid, t) : Promise.resolve(undefined))));
       const results = await Promise.all(
         todo.map((t, i) => {

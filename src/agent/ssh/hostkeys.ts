@@ -8,7 +8,8 @@
 // On an image's first boot (no instance has run on it yet) the slow types start earlier still, as
 // the local stage begins, before the datasource is searched for: the search (a DHCP lease and a
 // request) then runs while the key's primes are sought. They wait in a staging directory of their
-// own, which the instance adopts once it is known to be new; anything else discards them.
+// own: the ssh module of a new instance takes them from there as from its own, and a boot that
+// proves not to be a new instance's discards them.
 import type { Host } from '../host/host.js';
 
 export const KEY_FILE = (t: string) => `/etc/ssh/ssh_host_${t}_key`;
@@ -28,8 +29,13 @@ function stagingDir(iid: string): string {
 }
 
 /** The first boot's staging directory ('+' is in no instance's directory name). */
-const FIRST_BOOT_NAME = '+first-boot';
-const FIRST_BOOT_DIR = `${STAGING}/${FIRST_BOOT_NAME}`;
+const FIRST_BOOT_DIR = `${STAGING}/+first-boot`;
+
+/** Where a key of `type` was started for instance `iid`: its own staging directory, else the first boot's. */
+async function stagedIn(host: Host, iid: string, type: string): Promise<string | undefined> {
+  for (const dir of [stagingDir(iid), FIRST_BOOT_DIR]) if (await host.fs.exists(`${dir}/${type}.started`)) return dir;
+  return undefined;
+}
 
 /**
  * The key types worth starting before the instance is known: RSA only, whose prime search takes
@@ -40,28 +46,20 @@ export const SLOW_KEY_TYPES = ['rsa'];
 
 const VALID_TYPE = /^[a-z0-9-]{1,32}$/;
 
-/** Starts background generation of host keys for `types`; quietly does nothing where it cannot. */
+/**
+ * Starts background generation of host keys for `types`, those the first boot started excepted;
+ * quietly does nothing where it cannot.
+ */
 export async function startHostKeyGeneration(host: Host, iid: string, types: string[]): Promise<string[]> {
   return startIn(host, stagingDir(iid), types);
 }
 
 /**
  * An image's first boot, before the datasource search: starts the slow ones of `types` in the
- * first boot's own staging directory (see adoptFirstBootKeys).
+ * first boot's own staging directory (takeStagedKey looks there too).
  */
 export async function startFirstBootHostKeys(host: Host, types: string[]): Promise<string[]> {
   return startIn(host, FIRST_BOOT_DIR, types.filter((t) => SLOW_KEY_TYPES.includes(t)));
-}
-
-/**
- * The new instance `iid` takes over what the first boot started: its staging directory becomes a
- * link to the first boot's (the keys are being written there). Does nothing when nothing was
- * started or the instance already has a staging directory.
- */
-export async function adoptFirstBootKeys(host: Host, iid: string): Promise<void> {
-  if ((await host.fs.lstat(FIRST_BOOT_DIR))?.kind !== 'dir' || (await host.fs.lstat(stagingDir(iid)))) return;
-  // relative: the link resolves the same from the guest's root and from any root it is mounted in
-  await host.fs.symlink(FIRST_BOOT_NAME, stagingDir(iid));
 }
 
 /** Drops what the first boot started, for a boot that turned out not to be a new instance's. */
@@ -76,6 +74,7 @@ async function startIn(host: Host, dir: string, types: string[]): Promise<string
   for (const t of types) {
     if (!VALID_TYPE.test(t) || started.includes(t)) continue;
     if (await host.fs.exists(`${dir}/${t}.started`)) continue;
+    if (await host.fs.exists(`${FIRST_BOOT_DIR}/${t}.started`)) continue;
     try {
       await host.fs.writeFile(`${dir}/${t}.started`, `${process.pid}\n`, { mode: 0o600 });
       started.push(t);
@@ -105,8 +104,8 @@ export interface StagedKey {
  * generation to finish. undefined when none was staged (or it failed: the caller generates).
  */
 export async function takeStagedKey(host: Host, iid: string, type: string, timeoutMs = 120_000): Promise<StagedKey | undefined> {
-  const dir = stagingDir(iid);
-  if (!VALID_TYPE.test(type) || !(await host.fs.exists(`${dir}/${type}.started`))) return undefined;
+  const dir = VALID_TYPE.test(type) ? await stagedIn(host, iid, type) : undefined;
+  if (dir === undefined) return undefined;
   const done = `${dir}/${type}.done`;
   const start = Date.now();
   while (!(await host.fs.exists(done))) {
