@@ -8,6 +8,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { command } from './command.js';
 import { runsRoot } from './paths.js';
+import { processAlive } from '../support/process.js';
 
 export type ReaperKind = 'pid' | 'loop' | 'netns' | 'dir';
 
@@ -53,21 +54,13 @@ export function untrack(kind: ReaperKind, value: string | number): void {
   get().stdin!.write(`del ${kind} ${value}\n`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Lab resources are named kl<pid>…; this removes those of processes that are gone (e.g. a reaper killed with them). */
 export async function sweepStale(): Promise<void> {
   const owner = (name: string) => Number(/^kl(\d+)[a-z]/.exec(name)?.[1] ?? /^(\d+)-/.exec(name)?.[1] ?? NaN);
   const stale = (name: string) => {
     const pid = owner(name);
-    return Number.isInteger(pid) && pid !== process.pid && !alive(pid);
+    return Number.isInteger(pid) && pid !== process.pid && !processAlive(pid);
   };
   const ns = await command(['ip', 'netns', 'list'], { allowFailure: true });
   for (const line of ns.stdout.split('\n')) {

@@ -8,6 +8,7 @@
 // restart test takes the exclusive side.
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from '../support/process.js';
 
 export const PG_BASE_URL = process.env.KINDLING_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PREFIX = 'kindling_t_';
@@ -41,14 +42,6 @@ export async function adminClient(ms = 60_000): Promise<pg.Client> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 let swept = false;
 
@@ -58,7 +51,7 @@ async function sweep(c: pg.Client): Promise<void> {
   const rows = (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${PREFIX}%`])).rows;
   for (const { datname } of rows) {
     const pid = Number(/^kindling_t_(\d+)_/.exec(datname)?.[1]);
-    if (pid && !alive(pid)) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+    if (pid && !processAlive(pid)) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
   }
 }
 
